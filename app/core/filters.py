@@ -1,0 +1,22 @@
+"""Jinja filters and globals shared by every template."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.core.ids import mask_id_number, mask_name
+from app.core.timeutil import format_date, format_datetime
+
+
+def register(app) -> None:
+    app.jinja_env.filters["dt"] = format_datetime
+    app.jinja_env.filters["d"] = format_date
+    app.jinja_env.filters["mask_id"] = mask_id_number
+    app.jinja_env.filters["mask_name"] = mask_name
+
+    @app.context_processor
+    def layout_context():
+        from app.core.navigation import nav_for
+        return {"site_name": current_app.config["SITE_NAME"], "nav_items": nav_for(current_user),
+                "languages": current_app.config["LANGUAGES"], "get_locale": get_locale}

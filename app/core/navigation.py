@@ -1,0 +1,34 @@
+"""The navigation bar, by role. Domains add their entries; the layout shows what the user may open."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    endpoint: str
+    roles: frozenset
+
+
+NAV: list[NavItem] = [
+    NavItem(_l("人员"), "people.people", frozenset({Role.ADMIN, Role.SCHEDULER, Role.EMPLOYER})),
+    NavItem(_l("单位"), "people.employers", frozenset({Role.ADMIN, Role.SCHEDULER})),
+    NavItem(_l("本单位"), "people.my_employer", frozenset({Role.EMPLOYER})),
+    NavItem(_l("批量导入"), "people.import_people", frozenset({Role.ADMIN, Role.SCHEDULER, Role.EMPLOYER})),
+    NavItem(_l("考核项目"), "catalog.items", frozenset({Role.ADMIN, Role.SCHEDULER})),
+    NavItem(_l("用户"), "accounts.users", frozenset({Role.ADMIN})),
+    NavItem(_l("审计日志"), "core.audit_log", frozenset({Role.ADMIN})),
+]
+
+
+def nav_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    views = current_app.view_functions
+    return [item for item in NAV if item.endpoint in views and user.has_role(*item.roles)]

@@ -1,0 +1,144 @@
+"""flask demo load: the catalogue and a small, realistic world to try the system with.
+
+Everything here is synthetic: ID numbers and credit codes pass their checksums but
+belong to nobody; names are drawn from common surnames and given names.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from app.accounts import services as account_services
+from app.accounts.models import Role, User
+from app.catalog.services import load_catalog
+from app.core.ids import credit_check_char, id_check_char, parse_id_number
+from app.extensions import db
+from app.people.models import Employer, Person
+
+demo_cli = AppGroup("demo", help="演示数据")
+
+# Fuxin, Liaoning: districts and counties (GB/T 2260 codes).
+REGIONS = ["210902", "210903", "210904", "210905", "210911", "210921", "210922"]
+SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段") + ["欧阳", "司马", "诸葛"]
+GIVEN = list("伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂英华玉兰红建国志海波辉鹏宇浩然俊峰晨欣怡博文佳琪梓涵子轩雨彤思远嘉诚一鸣晓东立新春燕凤琴德胜振宇庆丰永刚") + ["堃", "喆", "玥", "赟", "彧", "昇"]
+EMPLOYERS = [
+    ("阜新市海州区宏达电力安装有限公司", "一般行业"),
+    ("阜新恒泰机械制造有限公司", "一般行业"),
+    ("阜新市细河区鑫源建筑劳务有限公司", "一般行业"),
+    ("阜新北方焊接工程有限公司", "一般行业"),
+    ("彰武县顺安物业服务有限公司", "一般行业"),
+    ("阜新蒙古族自治县华泰石材有限公司", "金属非金属矿山（露天）"),
+    ("阜新市清河门区金源铸造有限公司", "金属冶炼"),
+    ("阜新盛达化工有限公司", "危险化学品生产单位"),
+    ("阜新市太平区安达燃气经营有限公司", "危险化学品经营单位"),
+    ("阜新高新区智联幕墙清洗服务有限公司", "一般行业"),
+]
+EDUCATION_WEIGHTS = [("初中", 30), ("高中", 25), ("中专", 12), ("技校", 8), ("大专", 15), ("本科", 9), ("小学", 1)]
+STAFF = [
+    ("admin", "系统管理员（演示）", "Guanli-2026!", {Role.ADMIN}),
+    ("scheduler", "考务员 刘晓东", "Kaowu-2026!a", {Role.SCHEDULER}),
+    ("proctor1", "监考员 王静", "Jiankao-2026!", {Role.PROCTOR}),
+    ("proctor2", "监考员 赵立新", "Jiankao-2026!", {Role.PROCTOR}),
+    ("examiner1", "考评员 孙振宇", "Kaoping-2026!", {Role.EXAMINER}),
+    ("examiner2", "考评员 周海波", "Kaoping-2026!", {Role.EXAMINER}),
+    ("trainer", "培训教师 陈思远", "Peixun-2026!", {Role.TRAINER}),
+    ("editor", "宣传编辑 林佳琪", "Bianji-2026!", {Role.EDITOR}),
+]
+EMPLOYER_LOGIN = ("employer1", "宏达电力 安全员", "Qiye-2026!ab")
+CANDIDATE_LOGIN = ("candidate1", "Kaosheng-2026")
+
+
+def make_id_number(rng: random.Random, sex: str, today: dt.date) -> str:
+    age = rng.randint(19, 54)
+    birth = today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
+    seq = rng.randint(0, 49) * 2 + (1 if sex == "男" else 0)
+    first17 = f"{rng.choice(REGIONS)}{birth:%Y%m%d}{rng.randint(0, 9)}{seq:02d}"
+    return first17 + id_check_char(first17)
+
+
+def make_credit_code(rng: random.Random) -> str:
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    first17 = "91" + rng.choice(REGIONS) + "".join(rng.choice(chars[:10]) for _ in range(8)) + rng.choice(chars)
+    return first17 + credit_check_char(first17)
+
+
+def _ensure_user(username, display, password, roles, **links) -> bool:
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        return False
+    account_services.create_user(username, display, password, roles, **links)
+    return True
+
+
+def load_demo(n_people: int = 300, seed: int = 2026) -> dict:
+    """Load the catalogue, ~10 employers, ``n_people`` people and a login per role.
+    Idempotent: what exists already is left alone. Returns counts of what was created."""
+    rng = random.Random(seed)
+    load_catalog()
+    created = {"employers": 0, "people": 0, "users": 0}
+    employers = []
+    for name, industry in EMPLOYERS:
+        code = make_credit_code(rng)
+        emp = db.session.scalar(sa.select(Employer).where(Employer.name == name))
+        if emp is None:
+            emp = Employer(name=name, industry=industry, credit_code=code, address="辽宁省阜新市",
+                           contact_name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN[:60], 2)),
+                           contact_phone=f"139{rng.randint(10000000, 99999999)}")
+            db.session.add(emp)
+            created["employers"] += 1
+        employers.append(emp)
+    db.session.flush()
+    today = dt.date.today()
+    existing = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
+    first_person = None
+    for i in range(n_people):
+        sex = "男" if rng.random() < 0.82 else "女"
+        number = make_id_number(rng, sex, today)
+        name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2, 2])))
+        education = rng.choices([e for e, _w in EDUCATION_WEIGHTS], [w for _e, w in EDUCATION_WEIGHTS])[0]
+        if existing >= n_people:
+            continue
+        if db.session.scalar(sa.select(Person.id).where(Person.id_number == number)):
+            continue
+        info = parse_id_number(number)
+        person = Person(id_number=number, name=name, sex=info.sex, birth_date=info.birth_date,
+                        phone=f"1{rng.choice('3578')}{rng.randint(100000000, 999999999)}", education=education,
+                        employer_id=employers[i % len(employers)].id)
+        db.session.add(person)
+        created["people"] += 1
+        if first_person is None and i % len(employers) == 0:
+            first_person = person
+    db.session.flush()
+    for username, display, password, roles in STAFF:
+        created["users"] += _ensure_user(username, display, password, roles)
+    created["users"] += _ensure_user(EMPLOYER_LOGIN[0], EMPLOYER_LOGIN[1], EMPLOYER_LOGIN[2], {Role.EMPLOYER},
+                                     employer_id=employers[0].id)
+    candidate = first_person or db.session.scalar(
+        sa.select(Person).where(Person.employer_id == employers[0].id).order_by(Person.id).limit(1))
+    if candidate is not None:
+        created["users"] += _ensure_user(CANDIDATE_LOGIN[0], candidate.name, CANDIDATE_LOGIN[1], {Role.CANDIDATE},
+                                         person_id=candidate.id)
+    db.session.flush()
+    return created
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    rows = [(u, p, "、".join(r.label for r in sorted(roles))) for u, _d, p, roles in STAFF]
+    rows.append((EMPLOYER_LOGIN[0], EMPLOYER_LOGIN[2], Role.EMPLOYER.label))
+    rows.append((CANDIDATE_LOGIN[0], CANDIDATE_LOGIN[1], Role.CANDIDATE.label))
+    return rows
+
+
+@demo_cli.command("load")
+@click.option("--people", default=300, show_default=True, help="演示人员数量")
+def load_command(people):
+    """Load the demo world (idempotent) and print the demo logins."""
+    created = load_demo(people)
+    db.session.commit()
+    click.echo(f"演示数据：新增单位 {created['employers']}，人员 {created['people']}，账号 {created['users']}")
+    click.echo("演示账号（仅供体验，请勿用于正式环境）：")
+    for username, password, role in demo_logins():
+        click.echo(f"  {role:<8} 用户名 {username:<12} 密码 {password}")
