@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, request
 
 from app.config import Config, from_environment, normalise_database_url
 
@@ -56,9 +56,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _select_locale():
-    lang = session.get("lang") if request else None
-    from flask import current_app
-    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    from app.core.filters import current_language
+    return current_language() if request else None
 
 
 def _init_extensions(app: Flask) -> None:

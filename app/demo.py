@@ -132,6 +132,18 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return rows
 
 
+def print_logins() -> None:
+    click.echo("演示账号（仅供体验，请勿用于正式环境）：")
+    for username, password, role in demo_logins():
+        click.echo(f"  {role:<8} 用户名 {username:<12} 密码 {password}")
+
+
+@demo_cli.command("logins")
+def logins_command():
+    """Print the demo logins."""
+    print_logins()
+
+
 @demo_cli.command("load")
 @click.option("--people", default=300, show_default=True, help="演示人员数量")
 def load_command(people):
@@ -139,6 +151,4 @@ def load_command(people):
     created = load_demo(people)
     db.session.commit()
     click.echo(f"演示数据：新增单位 {created['employers']}，人员 {created['people']}，账号 {created['users']}")
-    click.echo("演示账号（仅供体验，请勿用于正式环境）：")
-    for username, password, role in demo_logins():
-        click.echo(f"  {role:<8} 用户名 {username:<12} 密码 {password}")
+    print_logins()

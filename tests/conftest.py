@@ -93,19 +93,21 @@ def _transaction(request, app):
     if "browser" in request.keywords or "no_db_transaction" in request.keywords:
         yield
         return
+    # No app context is held during the test: each request gets its own, as in production.
     with app.app_context():
-        engines = db.engines
-        engine = engines[None]
-        conn = engine.connect()
-        outer = conn.begin()
-        engines[None] = conn
-        try:
-            yield
-        finally:
+        engines = db.engines  # this app's dict; swapping its entry outlives the context
+    engine = engines[None]
+    conn = engine.connect()
+    outer = conn.begin()
+    engines[None] = conn
+    try:
+        yield
+    finally:
+        with app.app_context():
             db.session.remove()
-            engines[None] = engine
-            outer.rollback()
-            conn.close()
+        engines[None] = engine
+        outer.rollback()
+        conn.close()
     limiter.reset()
 
 

@@ -1,8 +1,7 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import get_locale
+from flask import current_app, session
 from flask_login import current_user
 
 from app.core.ids import mask_id_number, mask_name
@@ -19,4 +18,10 @@ def register(app) -> None:
     def layout_context():
         from app.core.navigation import nav_for
         return {"site_name": current_app.config["SITE_NAME"], "nav_items": nav_for(current_user),
-                "languages": current_app.config["LANGUAGES"], "get_locale": get_locale}
+                "languages": current_app.config["LANGUAGES"], "current_lang": current_language()}
+
+
+def current_language() -> str:
+    """The chosen language code ("zh_CN" or "en"), as the locale selector decides it."""
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
