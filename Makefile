@@ -21,7 +21,7 @@ $(VENV)/.deps: $(BIN)/python requirements.txt requirements-dev.txt
 install: $(VENV)/.deps translations
 
 translations: $(VENV)/.deps
-	@$(BIN)/pybabel compile -q -d translations
+	@$(BIN)/pybabel compile -d translations > /dev/null
 
 migrate: install
 	$(BIN)/flask db upgrade
