@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+TEST_WORKERS ?= 2
 export FLASK_APP := wsgi
 
 .PHONY: run test install translations migrate demo lint bench clean
@@ -34,10 +35,10 @@ run: migrate
 	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: install
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$TEST_DATABASE_URL =="; \
-		$(BIN)/pytest -q -p no:cacheprovider; \
+		$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS); \
 	fi
 
 lint: install

@@ -2,4 +2,8 @@
 from app.accounts import models as accounts_models  # noqa: F401
 from app.catalog import models as catalog_models  # noqa: F401
 from app.core import audit  # noqa: F401
+from app.exams import models as exams_models  # noqa: F401,E402
+from app.papers import models as papers_models  # noqa: F401,E402
 from app.people import models as people_models  # noqa: F401
+from app.questions import models as questions_models  # noqa: F401,E402
+from app.scheduling import models as scheduling_models  # noqa: F401,E402

@@ -13,7 +13,6 @@ from app.accounts import services as account_services
 from app.accounts.models import Role
 from app.catalog.services import load_catalog
 from app.extensions import db, limiter
-from app.people.models import Employer, Person
 from app.people.photos import store_photo
 from tests import factories
 
@@ -21,9 +20,13 @@ PASSWORD = "Test-pass-2026"
 
 
 def database_url(tmp_path_factory, name: str = "app") -> str:
+    """SQLite file per run; on PostgreSQL a database per purpose and per xdist worker."""
     url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if url:
-        return factories.pg_database(url, name) if name != "app" else url
+        if name == "app" and not worker:
+            return url
+        return factories.pg_database(url, f"{name}_{worker}" if worker else name)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / (name + '.db')}"
 
 
@@ -77,9 +80,33 @@ def _build_world(app) -> None:
         if role is Role.CANDIDATE:
             links["person_id"] = pa.id
         users[role] = account_services.create_user(f"t_{role}", f"测试{role.label}", PASSWORD, {role}, **links).id
+    _baseline_bank()
     World.users = users
     World.employer_a, World.employer_b = emp_a.id, emp_b.id
     World.person_a, World.person_b = pa.id, pb.id
+
+
+def _baseline_bank() -> None:
+    """Two questions and a draft blueprint, so every question and blueprint page has a real object."""
+    from app.catalog.services import item_by_name
+    from app.papers.services import save_blueprint
+    from app.questions import services as qservices
+    from app.questions.records import build_record
+
+    qservices.load_knowledge_points("低压电工作业", ["法规/证书", "急救/心肺复苏"])
+    raws = [{"type": "判断", "stem": "特种作业人员必须经专门的安全技术培训并考核合格，取得操作证后方可上岗作业。",
+             "answer": "对", "knowledge_point": "法规/证书"},
+            {"type": "单选", "stem": "成人胸外按压的频率为每分钟（  ）次。",
+             "options": ["60～80", "80～100", "100～120", "120～140"],
+             "answer": "C", "knowledge_point": "急救/心肺复苏"}]
+    records = []
+    for i, raw in enumerate(raws, start=1):
+        rec, errors = build_record({"explanation": "依据有关规定。", "difficulty": 1, "items": "低压电工作业",
+                                    "source": "市级", "pool": "考试", "id": f"W-{i:04d}", **raw}, i)
+        assert not errors, errors
+        records.append(rec)
+    assert not qservices.import_records(records, activate=True, source_name="world").errors
+    save_blueprint(item_by_name("低压电工作业"), {"sections": [{"type": "判断", "count": 100, "points": 1}]})
 
 
 @pytest.fixture(scope="session")

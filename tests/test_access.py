@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from app.accounts.models import Role
 from app.catalog.models import CatalogItem, CatalogRule
 from app.extensions import db
+from app.papers.models import Blueprint
+from app.questions.models import Question, QuestionVersion
 
 PUBLIC = "public"
 LOGGED_IN = "logged-in"
@@ -49,15 +51,81 @@ MATRIX: dict[str, object] = {
     "people.employer_detail": {A, S},
     "people.employer_edit": {A, S},
     "people.my_employer": {EM},
+    "questions.index": {A},
+    "questions.export_xlsx": {A},
+    "questions.export_yaml": {A},
+    "questions.bulk_status": {A},
+    "questions.detail": {A},
+    "questions.version": {A},
+    "questions.set_status": {A},
+    "questions.new": {A},
+    "questions.edit": {A},
+    "questions.import_questions": {A},
+    "questions.import_template": {A},
+    "exams.item_stats": {A},
+    "exams.item_stats_export": {A},
+    "papers.blueprints": {A},
+    "papers.blueprint_detail": {A},
+    "papers.blueprint_check": {A},
+    "papers.blueprint_activate": {A},
+    "papers.blueprint_trial": {A},
+    "papers.blueprint_new": {A},
 }
+def _domain_access() -> tuple[dict, dict]:
+    """Matrix entries and sample URL arguments kept by domains in tests/**/access_*.py
+    (ACCESS = {endpoint: roles}, SAMPLE_ARGS = {name: callable(world) -> value})."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    access, samples = {}, {}
+    root = Path(__file__).parent
+    for info in pkgutil.walk_packages([str(root)], prefix="tests."):
+        if info.name.rsplit(".", 1)[-1].startswith("access_"):
+            module = importlib.import_module(info.name)
+            access.update(getattr(module, "ACCESS", {}))
+            for name, make in getattr(module, "SAMPLE_ARGS", {}).items():
+                if samples.get(name, make) is not make:
+                    raise AssertionError(f"two access_*.py modules define the sample {name!r}: keep one")
+                samples[name] = make
+    return access, samples
+
+
+_EXTRA_ACCESS, _EXTRA_SAMPLES = _domain_access()
+MATRIX.update(_EXTRA_ACCESS)
 ACTORS = [None, *Role]
 
 
 def _sample_args(world) -> dict:
     item_id = db.session.scalar(sa.select(CatalogItem.id).order_by(CatalogItem.id).limit(1))
     rule_id = db.session.scalar(sa.select(CatalogRule.id).order_by(CatalogRule.id).limit(1))
+    # The baseline world may hold no questions or blueprints: then an id that does not exist (404 for
+    # admins still proves they got past the role check).
+    question_id = db.session.scalar(sa.select(Question.id).order_by(Question.id).limit(1)) or 0
+    version_id = db.session.scalar(sa.select(QuestionVersion.id).where(QuestionVersion.question_id == question_id)
+                                   .order_by(QuestionVersion.id).limit(1)) or 0
+    blueprint_id = db.session.scalar(sa.select(Blueprint.id).order_by(Blueprint.id).limit(1)) or 0
     return {"user_id": world.users[P], "person_id": world.person_a, "employer_id": world.employer_a,
-            "item_id": item_id, "rule_id": rule_id}
+            "item_id": item_id, "rule_id": rule_id, "question_id": question_id, "version_id": version_id,
+            "blueprint_id": blueprint_id}
+
+
+def _args_for(rule: str, world) -> dict:
+    """Sample values for the URL parameters of ``rule`` (domain samples are made only when needed;
+    rows they create live in the test's rolled-back transaction)."""
+    import re
+
+    names = re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", rule)
+    base = _sample_args(world)
+    out = {}
+    for name in names:
+        if name in _EXTRA_SAMPLES:
+            out[name] = _EXTRA_SAMPLES[name](world)
+        elif name in base:
+            out[name] = base[name]
+    if out:
+        db.session.commit()  # the rows a sample made must be visible to the request
+    return out
 
 
 STATIC_FILES = {"static": "css/app.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -94,7 +162,7 @@ def test_access(app, client, login, world, endpoint, rule, method, actor):
     expected = MATRIX[endpoint]
     with app.test_request_context():
         from flask import url_for
-        args = {k: v for k, v in _sample_args(world).items() if f"<int:{k}>" in rule}
+        args = _args_for(rule, world)
         if endpoint in STATIC_FILES:
             args["filename"] = STATIC_FILES[endpoint]
         url = url_for(endpoint, **args)

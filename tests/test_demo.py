@@ -12,7 +12,13 @@ def test_demo_world_is_valid_and_idempotent(app):
         first = load_demo(n_people=40)
         assert first["employers"] == 10 and first["people"] == 40
         again = load_demo(n_people=40)
-        assert again == {"employers": 0, "people": 0, "users": 0}
+        assert again == {"employers": 0, "people": 0, "users": 0, "sessions": 0}
+        from app.papers.models import Blueprint
+        from app.scheduling.models import ExamSession, SessionState
+        assert first["sessions"] == db.session.scalar(sa.select(sa.func.count()).select_from(ExamSession)) > 0
+        published = db.session.scalars(sa.select(ExamSession).where(ExamSession.state == SessionState.PUBLISHED)).all()
+        assert published and all(len(s.staff) >= 2 for s in published)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Blueprint).where(Blueprint.status == "active")) == 6
         for e in db.session.scalars(sa.select(Employer)):
             assert normalise_credit_code(e.credit_code) == e.credit_code
         for p in db.session.scalars(sa.select(Person)):

@@ -9,7 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.accounts import bp, services
-from app.accounts.forms import ActiveForm, ChangePasswordForm, LoginForm, ResetPasswordForm, UserCreateForm, UserRolesForm
+from app.accounts.forms import (
+    ActiveForm,
+    ChangePasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    UserCreateForm,
+    UserRolesForm,
+)
 from app.accounts.models import Role, User
 from app.accounts.permissions import login_required, role_required
 from app.core.errors import DomainError

@@ -7,10 +7,10 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
+from app.catalog.models import KIND_SAFETY_ROLE, KIND_SPECIAL, CatalogItem, CatalogRule, Industry
 from app.core import audit
 from app.core.errors import DomainError
 from app.extensions import db
-from app.catalog.models import KIND_SAFETY_ROLE, KIND_SPECIAL, CatalogItem, CatalogRule, Industry
 from app.people.models import EDUCATION_LEVELS
 
 DEFAULT_CATALOG = Path(__file__).resolve().parents[2] / "question_bank" / "catalog.yaml"

@@ -51,7 +51,7 @@ def _canonical(value: Any) -> str:
 def entry_hash(prev_hash: str, seq: int, created: dt.datetime, actor_id, actor_name: str,
                action: str, object_type: str, object_id: str, before, after, reason: str) -> str:
     """SHA-256 over the previous hash and every field of the entry, in a fixed order."""
-    created_utc = created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    created_utc = created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     payload = _canonical([prev_hash, seq, created_utc, actor_id, actor_name, action,
                           object_type, object_id, before, after, reason])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -124,7 +124,8 @@ def verify_chain(batch: int = 2000) -> tuple[int, ChainProblem | None]:
         for e in rows:
             last_id = e.id
             if e.seq != expected_seq:
-                return checked, ChainProblem(e.seq, e.id, f"序号不连续：应为 {expected_seq}，实际为 {e.seq}（有记录被删除或调换）")
+                message = f"序号不连续：应为 {expected_seq}，实际为 {e.seq}（有记录被删除或调换）"
+                return checked, ChainProblem(e.seq, e.id, message)
             if e.prev_hash != prev_hash:
                 return checked, ChainProblem(e.seq, e.id, "前一条记录的哈希不符（前面的记录被删除、修改或调换）")
             digest = entry_hash(e.prev_hash, e.seq, e.created_at, e.actor_id, e.actor_name, e.action,

@@ -16,8 +16,8 @@ def register(app) -> None:
 
     @app.context_processor
     def layout_context():
-        from app.core.navigation import nav_for
-        return {"site_name": current_app.config["SITE_NAME"], "nav_items": nav_for(current_user),
+        from app.core.navigation import nav_groups
+        return {"site_name": current_app.config["SITE_NAME"], "nav_groups": nav_groups(current_user),
                 "languages": current_app.config["LANGUAGES"], "current_lang": current_language()}
 
 

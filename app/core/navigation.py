@@ -22,13 +22,41 @@ NAV: list[NavItem] = [
     NavItem(_l("本单位"), "people.my_employer", frozenset({Role.EMPLOYER})),
     NavItem(_l("批量导入"), "people.import_people", frozenset({Role.ADMIN, Role.SCHEDULER, Role.EMPLOYER})),
     NavItem(_l("考核项目"), "catalog.items", frozenset({Role.ADMIN, Role.SCHEDULER})),
+    NavItem(_l("题库"), "questions.index", frozenset({Role.ADMIN})),
+    NavItem(_l("组卷方案"), "papers.blueprints", frozenset({Role.ADMIN})),
     NavItem(_l("用户"), "accounts.users", frozenset({Role.ADMIN})),
     NavItem(_l("审计日志"), "core.audit_log", frozenset({Role.ADMIN})),
 ]
 
 
+GROUPS = [  # (label, blueprints) in menu order
+    (_l("人员与单位"), ("people",)),
+    (_l("考务"), ("scheduling",)),
+    (_l("题库"), ("questions", "papers", "exams")),
+    (_l("系统"), ("catalog", "accounts", "core")),
+]
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: object
+    items: list
+
+
+def nav_groups(user) -> list[NavGroup]:
+    """The user's menu, grouped by area; an area with one entry shows as a plain link."""
+    items = nav_for(user)
+    groups = []
+    for label, blueprints in GROUPS:
+        mine = [i for i in items if i.endpoint.split(".", 1)[0] in blueprints]
+        if mine:
+            groups.append(NavGroup(label, mine))
+    return groups
+
+
 def nav_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
+    from app.scheduling.nav import SCHEDULING_NAV
     views = current_app.view_functions
-    return [item for item in NAV if item.endpoint in views and user.has_role(*item.roles)]
+    return [item for item in NAV + SCHEDULING_NAV if item.endpoint in views and user.has_role(*item.roles)]

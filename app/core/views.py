@@ -11,7 +11,7 @@ from app.accounts.models import Role
 from app.accounts.permissions import role_required
 from app.core import bp
 from app.core.audit import AuditEntry
-from app.core.navigation import nav_for
+from app.core.navigation import nav_for  # noqa: F401
 from app.core.pagination import paginate
 from app.core.timeutil import LOCAL_TZ
 from app.extensions import db

@@ -22,16 +22,26 @@ def neutralise(value):
     return value
 
 
-def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """One sheet with a bold header row; every string cell neutralised."""
+def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence], *, exact: bool = False) -> bytes:
+    """One sheet with a bold header row.
+
+    By default every string that could start a formula is prefixed with ' (lists for
+    people to read). With ``exact`` the text is kept as it is but every string cell is
+    stored with the text type, which spreadsheets never evaluate: for files that must
+    import back unchanged (the question bank).
+    """
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = title[:31]
-    ws.append([neutralise(h) for h in headers])
+    ws.append(list(headers))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([neutralise(v) for v in row])
+        ws.append([v if exact else neutralise(v) for v in row])
+        if exact:
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
     for i, _h in enumerate(headers, start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = 20
     buf = io.BytesIO()

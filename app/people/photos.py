@@ -5,7 +5,7 @@ import io
 import secrets
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from app.core.errors import DomainError
 
@@ -18,6 +18,7 @@ def process_photo(data: bytes, *, max_bytes: int, min_side: int, max_side: int, 
     Raises DomainError when it is empty, too large, not a JPEG/PNG (decided by
     decoding, not by the name), too small or too large in pixels, or broken.
     """
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # a library may have relaxed it; broken uploads are refused
     if not data:
         raise DomainError("请选择照片文件", field="photo")
     if len(data) > max_bytes:

@@ -87,3 +87,12 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/")
+
+
+def open_menu(page, label: str, group: str) -> None:
+    """Click ``label`` in the navigation bar, opening its group's dropdown first when it has one."""
+    nav = page.locator("#mainnav")
+    toggle = nav.get_by_role("button", name=group, exact=True)
+    if toggle.count():
+        toggle.click()
+    nav.get_by_role("link", name=label, exact=True).click()

@@ -12,13 +12,13 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.people.models import Employer, Person
 from tests import factories
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, open_menu
 from tests.conftest import PASSWORD
 
 
 def test_admin_registers_employer_and_candidate_with_photo(page, live_app, tmp_path):
     log_in(page, "e2e_admin")
-    page.locator("#mainnav").get_by_role("link", name="单位").click()
+    open_menu(page, "单位", "人员与单位")
     page.get_by_role("link", name="登记单位").click()
     code = factories.credit_code()
     page.get_by_label("单位全称").fill("阜新浏览器测试电气有限公司")
@@ -27,7 +27,7 @@ def test_admin_registers_employer_and_candidate_with_photo(page, live_app, tmp_p
     page.get_by_role("button", name="保存").click()
     page.get_by_text("已登记单位 阜新浏览器测试电气有限公司").wait_for()
 
-    page.locator("#mainnav").get_by_role("link", name="人员", exact=True).click()
+    open_menu(page, "人员", "人员与单位")
     page.get_by_role("link", name="登记人员").click()
     page.get_by_label("姓名").fill("冯彧")
     page.get_by_label("身份证号码").fill("110105194912310021")
@@ -77,7 +77,7 @@ def test_employer_import_with_a_bad_row_imports_nothing(page, live_app, tmp_path
     path.write_bytes(buf.getvalue())
 
     log_in(page, "e2e_employer")
-    page.locator("#mainnav").get_by_role("link", name="批量导入").click()
+    open_menu(page, "批量导入", "人员与单位")
     page.get_by_label("人员名单文件（.xlsx 或 .csv）").set_input_files(str(path))
     page.get_by_role("button", name="检查并导入").click()
     result = page.locator("#import-result")
@@ -86,7 +86,7 @@ def test_employer_import_with_a_bad_row_imports_nothing(page, live_app, tmp_path
     row = page.locator("table.import-errors tbody tr", has_text="第 3 行")
     assert "身份证号码" in row.inner_text() and "科学计数法" in row.inner_text()
 
-    page.locator("#mainnav").get_by_role("link", name="人员", exact=True).click()
+    open_menu(page, "人员", "人员与单位")
     assert page.get_by_text("蒋一").count() == 0
     with live_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == before

@@ -2,8 +2,16 @@ import datetime as dt
 
 import pytest
 
-from app.core.ids import (CreditCodeError, IdNumberError, credit_check_char, id_check_char, mask_id_number,
-                          mask_name, normalise_credit_code, parse_id_number)
+from app.core.ids import (
+    CreditCodeError,
+    IdNumberError,
+    credit_check_char,
+    id_check_char,
+    mask_id_number,
+    mask_name,
+    normalise_credit_code,
+    parse_id_number,
+)
 
 VALID = "11010519491231002X"  # the GB 11643 worked example
 

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _empty_databases(tmp_path):
     yield "sqlite", f"sqlite:///{tmp_path / 'mig.db'}"
     if os.environ.get("TEST_DATABASE_URL"):
-        yield "postgresql", pg_database(os.environ["TEST_DATABASE_URL"], "migrations")
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        yield "postgresql", pg_database(os.environ["TEST_DATABASE_URL"], f"migrations_{worker}" if worker else "migrations")
 
 
 @pytest.mark.no_db_transaction

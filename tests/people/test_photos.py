@@ -62,6 +62,7 @@ def test_too_small_and_too_large():
 
 
 def test_truncated_jpeg_is_refused():
+    import weasyprint  # noqa: F401  (it relaxes Pillow globally on import: the check must not depend on that)
     data = _image(size=(800, 800))
     with pytest.raises(DomainError):
         process_photo(data[: len(data) // 3], **LIMITS)
