@@ -92,12 +92,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.catalog import bp as catalog_bp
     from app.core import bp as core_bp
     from app.exams import bp as exams_bp
+    from app.exams.api import api as api_bp
     from app.papers import bp as papers_bp
     from app.people import bp as people_bp
     from app.questions import bp as questions_bp
     from app.scheduling import bp as scheduling_bp
 
-    for bp in (core_bp, accounts_bp, people_bp, catalog_bp, questions_bp, papers_bp, exams_bp, scheduling_bp):
+    for bp in (core_bp, accounts_bp, people_bp, catalog_bp, questions_bp, papers_bp, exams_bp, scheduling_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -117,11 +118,11 @@ def _register_cli(app: Flask) -> None:
     from app.catalog.cli import catalog_cli
     from app.core.cli import audit_cli, register_db_commands
     from app.demo import demo_cli
-    from app.exams import cli as _exams_cli  # noqa: F401  (adds `flask questions stats`)
+    from app.exams.cli import exams_cli  # also adds `flask questions stats`
     from app.papers.cli import papers_cli
     from app.questions.cli import questions_cli
     from app.scheduling.cli import schedule_cli
 
-    for group in (accounts_cli, catalog_cli, audit_cli, demo_cli, questions_cli, papers_cli, schedule_cli):
+    for group in (accounts_cli, catalog_cli, audit_cli, demo_cli, questions_cli, papers_cli, schedule_cli, exams_cli):
         app.cli.add_command(group)
     register_db_commands()

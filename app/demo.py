@@ -18,6 +18,7 @@ from app.catalog.models import CatalogItem
 from app.catalog.services import load_catalog
 from app.core.errors import DomainError
 from app.core.ids import credit_check_char, id_check_char, parse_id_number
+from app.core.timeutil import local_today
 from app.extensions import db
 from app.papers.services import load_blueprint_files
 from app.people.models import Employer, Person
@@ -112,7 +113,7 @@ def load_demo(n_people: int = 300, seed: int = 2026, with_bank: bool = True) -> 
             created["employers"] += 1
         employers.append(emp)
     db.session.flush()
-    today = dt.date.today()
+    today = local_today()
     existing = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
     first_person = None
     for i in range(n_people):
@@ -158,7 +159,7 @@ def _demo_schedule(rng: random.Random) -> int:
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(ExamSession)):
         return 0
-    today = dt.date.today()
+    today = local_today()
     created, _ = sessions.plan_year(today.year, setup.load_templates())
     if today.month == 12:  # the next year's holidays may not be published yet: plan January as Mon–Fri
         created += sessions.plan_year(today.year + 1, setup.load_templates(), allow_unknown_holidays=True)[0]

@@ -15,6 +15,7 @@ from app.papers.models import Blueprint
 from app.questions.models import Question, QuestionVersion
 
 PUBLIC = "public"
+TOKEN = "token"  # the terminal API: a bearer token per attempt, never a login cookie
 LOGGED_IN = "logged-in"
 A, S, P, E, T, ED, EM, C = (Role.ADMIN, Role.SCHEDULER, Role.PROCTOR, Role.EXAMINER, Role.TRAINER,
                             Role.EDITOR, Role.EMPLOYER, Role.CANDIDATE)
@@ -171,7 +172,9 @@ def test_access(app, client, login, world, endpoint, rule, method, actor):
     response = client.open(url, method=method, data={})
     status = response.status_code
     to_login = status == 302 and "/login" in response.headers.get("Location", "")
-    if expected == PUBLIC:
+    if expected == TOKEN:
+        assert status == 401 and response.get_json()["error"]["code"] == "invalid_token", f"{method} {url}: {status}"
+    elif expected == PUBLIC:
         assert status not in (401, 403) and status < 500, f"{method} {url} is public, got {status}"
     elif _allowed(expected, actor):
         assert status not in (401, 403) and not to_login, f"{actor} should reach {method} {url}, got {status}"

@@ -9,6 +9,9 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+LOCAL = ZoneInfo("Asia/Shanghai")  # birth dates and ages are Chinese calendar dates
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -80,7 +83,7 @@ def parse_id_number(raw: object, *, today: dt.date | None = None) -> IdInfo:
         birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise IdNumberError("身份证号码中的出生日期不是真实存在的日期") from None
-    today = today or dt.date.today()
+    today = today or dt.datetime.now(LOCAL).date()
     if birth > today or birth.year < 1900:
         raise IdNumberError("身份证号码中的出生日期不合理")
     if id_check_char(text[:17]) != text[17]:

@@ -26,6 +26,7 @@ NAV: list[NavItem] = [
     NavItem(_l("组卷方案"), "papers.blueprints", frozenset({Role.ADMIN})),
     NavItem(_l("用户"), "accounts.users", frozenset({Role.ADMIN})),
     NavItem(_l("审计日志"), "core.audit_log", frozenset({Role.ADMIN})),
+    NavItem(_l("成绩查询"), "exams.my_results", frozenset({Role.EMPLOYER, Role.CANDIDATE})),
 ]
 
 

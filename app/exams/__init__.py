@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("exams", __name__, template_folder="templates")
 
-from app.exams import views  # noqa: E402,F401
+from app.exams import views, views_console  # noqa: E402,F401

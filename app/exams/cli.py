@@ -4,11 +4,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 
 from app.catalog.services import item_by_name
 from app.core.xlsx import workbook_bytes
 from app.exams.services import item_report
 from app.questions.cli import questions_cli
+
+exams_cli = AppGroup("exams", help="理论考试")
+
+
+@exams_cli.command("sweep")
+def sweep_command():
+    """Finish every attempt whose deadline has passed (the deadline is its finish time)."""
+    from app.db import utcnow
+    from app.exams.delivery import sweep
+    from app.extensions import db
+    finished = sweep(utcnow(), limit=100000)
+    db.session.commit()
+    click.echo(f"已结束超时的答卷 {finished} 份。")
 
 STATS_COLUMNS = ["编号", "作答人次", "通过率", "区分度", "选项分布", "曝光次数", "提示"]
 

@@ -11,8 +11,17 @@ from app.db import Base, intpk, str20, utcnow
 
 
 class AttemptStatus(StrEnum):
-    IN_PROGRESS = "in_progress"
-    SUBMITTED = "submitted"
+    ANSWERING = "answering"
+    PAUSED = "paused"
+    SUBMITTED = "submitted"    # finished: by the candidate, at the deadline, or by the sweep
+    TERMINATED = "terminated"  # ended by the proctor for misconduct (recorded as an irregularity)
+
+    @property
+    def label(self) -> str:
+        return {"answering": "答题中", "paused": "已暂停", "submitted": "已交卷", "terminated": "已终止"}[self.value]
+
+
+FINISHED = (AttemptStatus.SUBMITTED, AttemptStatus.TERMINATED)
 
 
 class Attempt(Base):
@@ -22,14 +31,23 @@ class Attempt(Base):
     paper_id: Mapped[int] = mapped_column(sa.ForeignKey("papers.id"), unique=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("catalog_items.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id"), unique=True)
     is_makeup: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str20] = mapped_column(default=AttemptStatus.IN_PROGRESS, index=True)
+    status: Mapped[str20] = mapped_column(default=AttemptStatus.ANSWERING, index=True)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     deadline_at: Mapped[dt.datetime | None]
+    paused_at: Mapped[dt.datetime | None]
+    extra_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    terminal_id: Mapped[str | None] = mapped_column(sa.String(64))
+    bound_at: Mapped[dt.datetime | None]
+    last_seen_at: Mapped[dt.datetime | None]
     submitted_at: Mapped[dt.datetime | None]
+    finished_reason: Mapped[str | None] = mapped_column(sa.String(20))
     graded_at: Mapped[dt.datetime | None]
     score: Mapped[float | None]
     passed: Mapped[bool | None]
+    published_at: Mapped[dt.datetime | None]
 
     paper = relationship("Paper", lazy="joined")
     answers: Mapped[list[AttemptAnswer]] = relationship(order_by="AttemptAnswer.position", lazy="selectin",
@@ -45,5 +63,20 @@ class AttemptAnswer(Base):
     position: Mapped[int] = mapped_column(primary_key=True)
     answer: Mapped[str | None] = mapped_column(sa.String(10))
     seq: Mapped[int] = mapped_column(default=0)
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     is_correct: Mapped[bool | None]
+
+
+class Irregularity(Base):
+    """考场记录 entries: misconduct, incidents, proctor notes."""
+
+    __tablename__ = "irregularities"
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_sessions.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id"), index=True)
+    kind: Mapped[str20]
+    note: Mapped[str] = mapped_column(sa.Text)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -31,28 +31,40 @@ def start_attempt(person_id: int, blueprint: Blueprint, *, previous: Attempt | N
     return attempt
 
 
-def grade_attempt(attempt: Attempt) -> None:
-    """Grade from the paper snapshot (the versions the candidate saw) and store the result."""
+def _grade(attempt: Attempt):
+    """Grade from the paper snapshot (the versions the candidate saw; a corrected key wins)."""
     paper = db.session.get(Paper, attempt.paper_id)
     rows = db.session.execute(
-        sa.select(PaperQuestion.position, QuestionVersion.qtype, QuestionVersion.answer, PaperQuestion.points,
+        sa.select(PaperQuestion.position, QuestionVersion.qtype,
+                  sa.func.coalesce(QuestionVersion.corrected_answer, QuestionVersion.answer), PaperQuestion.points,
                   KnowledgePoint.path)
         .join(QuestionVersion, QuestionVersion.id == PaperQuestion.question_version_id)
         .join(KnowledgePoint, KnowledgePoint.id == QuestionVersion.knowledge_point_id)
         .where(PaperQuestion.paper_id == paper.id)).all()
     items = [GradeItem(pos, qtype, key, points, path.split("/", 1)[0]) for pos, qtype, key, points, path in rows]
     answers = {a.position: a.answer for a in attempt.answers}
-    result = grade(items, answers, paper.blueprint.pass_mark)
+    return grade(items, answers, paper.blueprint.pass_mark)
+
+
+def grade_attempt(attempt: Attempt) -> None:
+    """Grade and store the result (score, pass/fail, per-answer correctness)."""
+    result = _grade(attempt)
     existing = {a.position: a for a in attempt.answers}
     for position, ok in result.correct.items():
         row = existing.get(position)
         if row is not None:
             row.is_correct = ok
     attempt.score, attempt.passed = result.score, result.passed
-    attempt.status = AttemptStatus.SUBMITTED
+    if attempt.status != AttemptStatus.TERMINATED:
+        attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = attempt.submitted_at or utcnow()
     attempt.graded_at = utcnow()
     db.session.flush()
+
+
+def breakdown(attempt: Attempt) -> list[dict]:
+    """Points earned and possible per first-level knowledge point."""
+    return [{"kp": kp, "earned": earned, "possible": possible} for kp, (earned, possible) in _grade(attempt).by_kp.items()]
 
 
 def record_answers(attempt: Attempt, answers: dict[int, str | None]) -> None:

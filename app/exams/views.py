@@ -36,3 +36,9 @@ def item_stats_export():
     rows = item_report(item_id) if item_id else []
     data = workbook_bytes("题目统计", STATS_COLUMNS, stats_rows(rows))
     return Response(data, mimetype=XLSX_MIME, headers={"Content-Disposition": "attachment; filename*=UTF-8''item-stats.xlsx"})
+
+
+@bp.route("/terminal")
+def terminal():
+    """The candidates' exam terminal (kiosk). Public: the candidate logs in on the page itself."""
+    return render_template("exams/terminal.html")

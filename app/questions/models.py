@@ -1,6 +1,7 @@
 """The question bank: knowledge points, questions and their immutable versions."""
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -109,6 +110,14 @@ class QuestionVersion(Base):
     created_at: Mapped[created_at]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     change_note: Mapped[str200] = mapped_column(default="")
+    # A wrong key found after use: graded with this instead, for everyone who saw this version.
+    corrected_answer: Mapped[str | None] = mapped_column(sa.String(10))
+    corrected_at: Mapped[dt.datetime | None]
+    correction_reason: Mapped[str200] = mapped_column(default="", server_default="")
+
+    @property
+    def effective_answer(self) -> str:
+        return self.corrected_answer or self.answer
 
     question: Mapped[Question] = relationship(back_populates="versions", foreign_keys=[question_id])
     knowledge_point: Mapped[KnowledgePoint] = relationship(lazy="joined")

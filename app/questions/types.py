@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 import unicodedata
+from abc import ABC, abstractmethod
 
 LETTERS = string.ascii_uppercase[:8]
 
@@ -16,15 +17,15 @@ class KeyError_(ValueError):
     """A key or response that does not fit the type; str() is a Chinese message."""
 
 
-class QuestionKind:
+class QuestionKind(ABC):
     code = ""
     label = ""
     min_options = 0
     max_options = 0
 
+    @abstractmethod
     def parse_key(self, raw: object, n_options: int) -> str:
         """Canonical key from what an author typed. Raises KeyError_."""
-        raise NotImplementedError
 
     def normalise_response(self, raw: object, n_options: int) -> str | None:
         """Canonical response, or None for no answer. Raises KeyError_ for an impossible one."""

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.accounts.models import Role, User
 from app.catalog.services import item_by_name
 from app.core.ids import id_check_char, parse_id_number
+from app.core.timeutil import local_today
 from app.db import utcnow
 from app.extensions import db
 from app.people.models import Employer, Person
@@ -35,7 +36,7 @@ def _rooms(n_rooms: int, site: Site) -> list[Room]:
 
 
 def _people(n: int, employer: Employer | None, rng: random.Random) -> list[Person]:
-    out, today = [], dt.date.today()
+    out, today = [], local_today()
     while len(out) < n:
         birth = today - dt.timedelta(days=rng.randint(22 * 365, 50 * 365))
         first17 = f"210902{birth:%Y%m%d}{rng.randint(0, 999):03d}"
@@ -69,7 +70,7 @@ def exam_day(n_candidates: int, item_name: str = "低压电工作业", *, seed: 
     for room in rooms:
         # A rehearsal is allowed on any day, so it is created directly rather than through the
         # working-day check that real sessions pass.
-        s = ExamSession(kind=SessionKind.THEORY, room_id=room.id, day=dt.date.today(), starts_at=now - dt.timedelta(minutes=5),
+        s = ExamSession(kind=SessionKind.THEORY, room_id=room.id, day=local_today(), starts_at=now - dt.timedelta(minutes=5),
                         ends_at=now + dt.timedelta(hours=3), capacity=ROOM_SEATS, state=SessionState.OPEN,
                         note="考务演练（exam-day）")
         s.items = [item]
@@ -80,11 +81,11 @@ def exam_day(n_candidates: int, item_name: str = "低压电工作业", *, seed: 
     people = _people(n_candidates, employer, rng)
     rows = []
     for i, person in enumerate(people):
-        registration.record_health_commitment(person, dt.date.today() - dt.timedelta(days=30))
-        end = dt.date.today() - dt.timedelta(days=7)
+        registration.record_health_commitment(person, local_today() - dt.timedelta(days=30))
+        end = local_today() - dt.timedelta(days=7)
         registration.record_training(person, item, end - dt.timedelta(days=40), end, float(item.training_hours_initial or 8),
                                      provider="演练")
-        reg = registration.register(person, item, "theory", dt.date.today())
+        reg = registration.register(person, item, "theory", local_today())
         registration.approve(reg)
         session = sessions[i // ROOM_SEATS]
         reg.move_to(reg.state.__class__("scheduled"))

@@ -14,7 +14,7 @@ from PIL import Image
 from app.accounts import services as account_services
 from app.accounts.models import Role
 from app.catalog.services import item_by_name
-from app.core.timeutil import to_local
+from app.core.timeutil import local_today, to_local
 from app.db import utcnow
 from app.extensions import db
 from app.people.models import Employer
@@ -47,8 +47,8 @@ def _staff_member(employer: Employer, name: str, birth: dt.date, upload_root: st
         Image.new("RGB", (300, 400), (120, 160, 200)).save(buf, "JPEG")
         person.photo_file = store_photo(upload_root, buf.getvalue())
     item = item_by_name(ITEM)
-    registration.record_health_commitment(person, dt.date.today() - dt.timedelta(days=30))
-    end = dt.date.today() - dt.timedelta(days=5)
+    registration.record_health_commitment(person, local_today() - dt.timedelta(days=30))
+    end = local_today() - dt.timedelta(days=5)
     registration.record_training(person, item, end - dt.timedelta(days=40), end, float(item.training_hours_initial))
 
 

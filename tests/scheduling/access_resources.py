@@ -14,6 +14,7 @@ from app.accounts.models import Role
 from app.catalog.services import item_by_name
 from app.core.timeutil import local_today
 from app.extensions import db
+from app.scheduling import ical
 from app.scheduling import sessions as svc
 from app.scheduling.models import ExamSession, Room, RoomKind, Seat, Site, StaffUnavailability
 
@@ -96,6 +97,6 @@ SAMPLE_ARGS = {
     "room_id": sample_room,
     "session_id": sample_session,
     "period_id": sample_period,
-    "room_token": lambda world: svc.ical_token("room", sample_room(world)),
-    "staff_token": lambda world: svc.ical_token("staff", world.users[P]),
+    "room_token": lambda world: ical.ical_token("room", sample_room(world)),
+    "staff_token": lambda world: ical.ical_token("staff", world.users[P]),
 }

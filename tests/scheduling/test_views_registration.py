@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from app.accounts.models import Role, User
 from app.catalog.services import item_by_name
-from app.core.timeutil import local_today, to_local
+from app.core.timeutil import local_today
 from app.db import utcnow
 from app.extensions import db
 from app.people.models import Employer, Person
@@ -61,7 +61,8 @@ def _session(app, world, room: str = "理论考场一", minutes: int = 30, proct
         setup.load_site()
         room_id = db.session.scalar(sa.select(Room.id).where(Room.name == room))
         starts = utcnow().replace(microsecond=0) + dt.timedelta(minutes=minutes)
-        session = ExamSession(kind="theory", room_id=room_id, day=to_local(starts).date(), starts_at=starts,
+        # the session is on today's list even when "now + minutes" passes local midnight
+        session = ExamSession(kind="theory", room_id=room_id, day=local_today(), starts_at=starts,
                               ends_at=starts + dt.timedelta(hours=2), capacity=40, state=state)
         session.items = [item_by_name(ITEM)]
         if proctor:

@@ -15,6 +15,7 @@ from app.catalog.services import item_by_name
 from app.core.audit import AuditEntry
 from app.core.timeutil import local_today
 from app.extensions import db
+from app.scheduling import ical
 from app.scheduling import sessions as svc
 from app.scheduling.calendar import is_working_day
 from app.scheduling.models import (
@@ -526,7 +527,7 @@ def test_my_sessions_shows_own_sessions_and_feed(client, login, app, base, world
     page = _text(client.get("/schedule/my-sessions"))
     assert "09:00–11:00" in page and "13:00–15:00" not in page and "同场：第二监考员" in page
     with app.test_request_context():
-        token = svc.ical_token("staff", world.users[Role.PROCTOR])
+        token = ical.ical_token("staff", world.users[Role.PROCTOR])
     assert f"/schedule/ical/staff/{world.users[Role.PROCTOR]}/{token}.ics" in page
     assert client.get(f"/schedule/sessions/{mine}").status_code == 403
     assert other
@@ -549,8 +550,8 @@ def test_ical_feeds_parse_and_carry_the_sessions(client, login, app, base, world
     with client.session_transaction() as sess:
         sess.clear()
     with app.test_request_context():
-        room_token = svc.ical_token("room", base["theory"])
-        staff_token = svc.ical_token("staff", world.users[Role.PROCTOR])
+        room_token = ical.ical_token("room", base["theory"])
+        staff_token = ical.ical_token("staff", world.users[Role.PROCTOR])
     cal = _feed(client, f"/schedule/ical/room/{base['theory']}/{room_token}.ics")
     events = cal.walk("VEVENT")
     assert len(events) == 1
@@ -572,8 +573,8 @@ def test_forged_or_borrowed_tokens_get_404(client, app, base, world):
     """Forged, altered, other-feed or other-kind tokens get 404, as does the feed of a deactivated user."""
     proctor, examiner = world.users[Role.PROCTOR], world.users[Role.EXAMINER]
     with app.test_request_context():
-        room_token = svc.ical_token("room", base["theory"])
-        staff_token = svc.ical_token("staff", proctor)
+        room_token = ical.ical_token("room", base["theory"])
+        staff_token = ical.ical_token("staff", proctor)
     from itsdangerous import URLSafeSerializer
     forged = URLSafeSerializer("not-the-secret", salt="ical-v1").dumps(["room", base["theory"]])
     other_salt = URLSafeSerializer(app.config["SECRET_KEY"], salt="checkin-v1").dumps(["room", base["theory"]])
@@ -597,6 +598,6 @@ def test_room_page_shows_its_feed(client, login, app, base):
     login(Role.ADMIN)
     page = _text(client.get(f"/schedule/rooms/{base['theory']}"))
     with app.test_request_context():
-        token = svc.ical_token("room", base["theory"])
+        token = ical.ical_token("room", base["theory"])
     assert f"/schedule/ical/room/{base['theory']}/{token}.ics" in page
     assert 'name="usable" value="0"' in page and "T-01" in page

@@ -11,7 +11,7 @@ from app.accounts.models import Role, User
 from app.catalog.models import CatalogItem
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.scheduling import sessions as svc
+from app.scheduling import ical
 from app.scheduling.models import (
     ExamSession,
 )
@@ -64,7 +64,7 @@ def _year_arg() -> int:
 def feed_url(kind: str, obj_id: int) -> str:
     """The full URL of a room's or a staff member's iCalendar feed, with its signed token."""
     key = "room_id" if kind == "room" else "user_id"
-    return url_for(f"scheduling.ical_{kind}", **{key: obj_id, f"{kind}_token": svc.ical_token(kind, obj_id)},
+    return url_for(f"scheduling.ical_{kind}", **{key: obj_id, f"{kind}_token": ical.ical_token(kind, obj_id)},
                    _external=True)
 
 

@@ -15,7 +15,7 @@ from app.core.errors import DomainError
 from app.core.forms import apply_domain_error
 from app.core.timeutil import format_datetime, local_today
 from app.extensions import db
-from app.scheduling import bp
+from app.scheduling import bp, resources
 from app.scheduling import calendar as days
 from app.scheduling import sessions as svc
 from app.scheduling.forms_resources import (
@@ -85,7 +85,7 @@ def room_edit(room_id: int):
         form.items.data = [i.id for i in room.items]
     if form.validate_on_submit():
         try:
-            svc.update_room(room, form.capacity.data, _items_by_id(form.items.data), form.is_active.data,
+            resources.update_room(room, form.capacity.data, _items_by_id(form.items.data), form.is_active.data,
                             actor=current_user)
         except DomainError as exc:
             db.session.rollback()
@@ -106,7 +106,7 @@ def room_new():
     form.items.choices = [(i.id, i.name) for i in _items(practical_only=True)]
     if form.validate_on_submit():
         try:
-            room = svc.create_room(db.session.get(Site, form.site_id.data), form.name.data, form.kind.data,
+            room = resources.create_room(db.session.get(Site, form.site_id.data), form.name.data, form.kind.data,
                                    form.capacity.data, _items_by_id(form.items.data), actor=current_user)
         except DomainError as exc:
             db.session.rollback()
@@ -130,7 +130,7 @@ def seat_toggle(room_id: int):
         return back
     usable = form.usable.data == "1"
     try:
-        seated = svc.set_seat_usable(room, form.number.data, usable, actor=current_user)
+        seated = resources.set_seat_usable(room, form.number.data, usable, actor=current_user)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -160,7 +160,7 @@ def staff():
             StaffUnavailability.end_date >= local_today()).order_by(StaffUnavailability.start_date)):
         away[row.user_id].append(row)
     return render_template("scheduling/res_staff.html", users=users, away=away,
-                           quals=svc.qualifications(u.id for u in users))
+                           quals=resources.qualifications(u.id for u in users))
 
 
 @bp.route("/schedule/staff/<int:user_id>")
@@ -170,7 +170,7 @@ def staff_detail(user_id: int):
     user = _staff_user_or_404(user_id)
     qual_form = QualificationForm()
     qual_form.items.choices = [(i.id, i.name) for i in _items()]
-    qual_form.items.data = [i.id for i in svc.qualifications([user.id]).get(user.id, [])]
+    qual_form.items.data = [i.id for i in resources.qualifications([user.id]).get(user.id, [])]
     periods = db.session.scalars(sa.select(StaffUnavailability).where(StaffUnavailability.user_id == user.id)
                                  .order_by(StaffUnavailability.start_date.desc()).limit(50)).all()
     return render_template("scheduling/res_staff_member.html", user=user, qual_form=qual_form, periods=periods,
@@ -189,7 +189,7 @@ def staff_qualifications(user_id: int):
         flash(_form_errors(form), "danger")
     else:
         try:
-            svc.set_qualifications(user, _items_by_id(form.items.data), actor=current_user)
+            resources.set_qualifications(user, _items_by_id(form.items.data), actor=current_user)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -209,7 +209,7 @@ def unavailability_add(user_id: int):
         flash(_form_errors(form), "danger")
     else:
         try:
-            svc.add_unavailability(user, form.start_date.data, form.end_date.data, form.reason.data,
+            resources.add_unavailability(user, form.start_date.data, form.end_date.data, form.reason.data,
                                    actor=current_user)
         except DomainError as exc:
             db.session.rollback()
@@ -229,7 +229,7 @@ def unavailability_remove(user_id: int, period_id: int):
     if row.user_id != user.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        svc.remove_unavailability(row, actor=current_user)
+        resources.remove_unavailability(row, actor=current_user)
         db.session.commit()
         flash(_("已删除不可用时段。"), "success")
     return redirect(url_for("scheduling.staff_detail", user_id=user.id) + "#away")

@@ -18,7 +18,7 @@ from app.core.forms import apply_domain_error
 from app.core.pagination import paginate
 from app.core.timeutil import local_today, to_local
 from app.extensions import db
-from app.scheduling import bp
+from app.scheduling import bp, ical
 from app.scheduling import calendar as days
 from app.scheduling import sessions as svc
 from app.scheduling.checkin import sheet_rows
@@ -221,7 +221,7 @@ def session_detail(session_id: int):
     moves = sorted(SESSION_MOVES[SessionState(session.state)], key=list(SessionState).index)
     return render_template("scheduling/sess_detail.html", session=session, assign_form=_assign_form(session),
                            remove_form=StaffRemoveForm(), state_form=SessionStateForm(), moves=moves,
-                           regs=sheet_rows(session), duties=svc.DUTY_LABELS, summary=svc.session_summary(session),
+                           regs=sheet_rows(session), duties=svc.DUTY_LABELS, summary=ical.session_summary(session),
                            reg_labels=REGISTRATION_LABELS)
 
 
@@ -329,20 +329,20 @@ def _ics(data: bytes, name: str) -> Response:
 @bp.route("/schedule/ical/room/<int:room_id>/<room_token>.ics")
 def ical_room(room_id: int, room_token: str):
     """A room's sessions as iCalendar; the signed token in the URL is the credential (bad → 404)."""
-    if not svc.ical_token_ok("room", room_id, room_token):
+    if not ical.ical_token_ok("room", room_id, room_token):
         abort(404)
     room = db.get_or_404(Room, room_id)
     title = _("%(site)s %(room)s 考试场次", site=room.site.name, room=room.name)
-    return _ics(svc.ical_feed(title, svc.feed_sessions(room_id=room.id)), f"room-{room.id}")
+    return _ics(ical.ical_feed(title, ical.feed_sessions(room_id=room.id)), f"room-{room.id}")
 
 
 @bp.route("/schedule/ical/staff/<int:user_id>/<staff_token>.ics")
 def ical_staff(user_id: int, staff_token: str):
     """A staff member's sessions as iCalendar; the signed token in the URL is the credential."""
-    if not svc.ical_token_ok("staff", user_id, staff_token):
+    if not ical.ical_token_ok("staff", user_id, staff_token):
         abort(404)
     user = db.get_or_404(User, user_id)
     if not user.is_active:
         abort(404)
     title = _("%(name)s 的考务安排", name=user.display_name)
-    return _ics(svc.ical_feed(title, svc.feed_sessions(user_id=user.id)), f"staff-{user.id}")
+    return _ics(ical.ical_feed(title, ical.feed_sessions(user_id=user.id)), f"staff-{user.id}")

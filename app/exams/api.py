@@ -1,0 +1,130 @@
+"""The terminal API (/api/v1): JSON only, bearer token per attempt, errors with a machine code and a
+Chinese message. Thin views over app.exams.delivery; each write commits once."""
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from app.db import utcnow
+from app.exams import delivery
+from app.exams.delivery import ApiError
+from app.exams.openapi import SPEC
+from app.extensions import client_ip, csrf, db, limiter
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(api)  # no cookies: the bearer token is what protects the writes
+
+SWEEP_EVERY_SECONDS = 30
+_last_sweep = [0.0]
+_sweep_lock = threading.Lock()
+
+
+@api.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    db.session.rollback()
+    return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
+
+
+def _json() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "请求格式不正确")
+    return data
+
+
+def _token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def _login_failed() -> bool:
+    return bool(g.get("api_login_failed"))
+
+
+def _admission_key() -> str:
+    data = request.get_json(silent=True) or {}
+    return "terminal-login:" + str(data.get("admission_no", ""))[:40]
+
+
+@api.route("/terminal/login", methods=["POST"])
+@limiter.limit("600 per minute", key_func=client_ip)  # a room of terminals shares one address
+@limiter.limit("10 per 15 minutes", key_func=_admission_key, deduct_when=lambda r: _login_failed())
+def terminal_login():
+    data = _json()
+    try:
+        attempt, token = delivery.terminal_login(data.get("admission_no"), data.get("id_number"),
+                                                 request.headers.get("X-Terminal-Id", ""), utcnow())
+    except ApiError as exc:
+        if exc.code == "login_failed":
+            g.api_login_failed = True
+        raise
+    db.session.commit()
+    return jsonify(token=token, attempt=delivery.attempt_state(attempt, utcnow()))
+
+
+@api.route("/attempt", methods=["GET"])
+def attempt():
+    now = utcnow()
+    current = delivery.attempt_for_token(_token())
+    if delivery.finish_if_expired(current, now):
+        db.session.commit()
+    return jsonify(delivery.paper_payload(current, now))
+
+
+@api.route("/attempt/answers/<int:position>", methods=["PUT"])
+def save_answer(position: int):
+    now = utcnow()
+    current = delivery.attempt_for_token(_token(), for_update=True)  # who first, then what
+    data = _json()
+    try:
+        seq, saved = delivery.save_answer(current, position, data.get("answer"), data.get("seq"),
+                                          data.get("flagged"), now)
+    except ApiError as exc:
+        if exc.code == "deadline_passed":
+            db.session.commit()  # the attempt was finished by this access
+            return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
+        raise
+    db.session.commit()
+    return jsonify(position=position, seq=seq, saved=saved, server_time=delivery._iso(now),
+                   deadline=delivery._iso(current.deadline_at), state=current.status)
+
+
+@api.route("/attempt/heartbeat", methods=["POST"])
+def heartbeat():
+    now = utcnow()
+    current = delivery.attempt_for_token(_token(), for_update=True)
+    delivery.heartbeat(current, now)
+    db.session.commit()
+    _maybe_sweep()
+    return jsonify(delivery.attempt_state(current, now))
+
+
+@api.route("/attempt/submit", methods=["POST"])
+def submit():
+    now = utcnow()
+    current = delivery.attempt_for_token(_token(), for_update=True)
+    result = delivery.submit(current, now)
+    db.session.commit()
+    return jsonify(state=current.status, result=result)
+
+
+@api.route("/openapi.json", methods=["GET"])
+def openapi():
+    return jsonify(SPEC)
+
+
+def _maybe_sweep() -> None:
+    """The running app finishes expired attempts itself: at most every 30 s per process, on a heartbeat."""
+    if time.monotonic() - _last_sweep[0] < SWEEP_EVERY_SECONDS or not _sweep_lock.acquire(blocking=False):
+        return
+    try:
+        _last_sweep[0] = time.monotonic()
+        delivery.sweep(utcnow())
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - a failed sweep must not fail the heartbeat; the next one retries
+        db.session.rollback()
+        current_app.logger.exception("exam sweep failed")
+    finally:
+        _sweep_lock.release()
