@@ -11,7 +11,18 @@ _force_deferred = contextvars.ContextVar("force_deferred", default=False)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+_force_immediate = contextvars.ContextVar("force_immediate", default=False)
+
+
+def write_intent() -> None:
+    """Mark this request as writing, for the transactions it begins from now on (a GET that may
+    finish an expired attempt): on SQLite they take the lock up front instead of upgrading later."""
+    _force_immediate.set(True)
+
+
 def _wants_write_lock() -> bool:
+    if _force_immediate.get():
+        return True
     if _force_deferred.get():
         return False
     if has_request_context():

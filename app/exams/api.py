@@ -7,6 +7,7 @@ import time
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from app.core.database import write_intent
 from app.db import utcnow
 from app.exams import delivery
 from app.exams.delivery import ApiError
@@ -23,7 +24,10 @@ _sweep_lock = threading.Lock()
 
 @api.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    db.session.rollback()
+    if exc.keep:
+        db.session.commit()
+    else:
+        db.session.rollback()
     return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
 
 
@@ -68,7 +72,11 @@ def terminal_login():
 def attempt():
     now = utcnow()
     current = delivery.attempt_for_token(_token())
-    if delivery.finish_if_expired(current, now):
+    if current.status == "answering" and current.deadline_at and now >= current.deadline_at:
+        db.session.rollback()  # finishing writes: start again in a transaction that holds the write lock
+        write_intent()
+        current = delivery.attempt_for_token(_token(), for_update=True)
+        delivery.finish_if_expired(current, now)
         db.session.commit()
     return jsonify(delivery.paper_payload(current, now))
 

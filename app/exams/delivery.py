@@ -38,11 +38,13 @@ INSTRUCTIONS = [
 
 
 class ApiError(DomainError):
-    """An error for the terminal API: HTTP status, machine code and a Chinese message."""
+    """An error for the terminal API: HTTP status, machine code and a Chinese message. ``keep`` means
+    what was done before the error (finishing an expired attempt) is committed, not rolled back."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, *, keep: bool = False):
         super().__init__(message, code=code)
         self.status = status
+        self.keep = keep
 
 
 def _hash(token: str) -> str:
@@ -92,9 +94,8 @@ def terminal_login(admission_no: str, id_number: str, terminal_id: str, now: dt.
         attempt = _start(reg, now)
     elif attempt.terminal_id and attempt.terminal_id != terminal_id:
         raise ApiError(409, "bound_elsewhere", "你已在其他终端登录。如需换机，请举手请监考员解除绑定")
-    finish_if_expired(attempt, now)
-    if attempt.status in FINISHED:
-        raise ApiError(409, "finished", "考试时间已到，系统已自动交卷")
+    if finish_if_expired(attempt, now):
+        raise ApiError(409, "finished", "考试时间已到，系统已自动交卷", keep=True)
     token = secrets.token_urlsafe(32)
     attempt.token_hash, attempt.terminal_id, attempt.bound_at = _hash(token), terminal_id, now
     attempt.last_seen_at = now
@@ -236,6 +237,8 @@ def paper_payload(attempt: Attempt, now: dt.datetime) -> dict:
 def save_answer(attempt: Attempt, position: int, answer, seq, flagged, now: dt.datetime) -> tuple[int, bool]:
     """Store an answer unless it is older than what is stored. Returns (stored seq, saved).
     Raises ApiError: deadline_passed / not_answering (409), no_such_question (404), invalid_answer (422)."""
+    if not 1 <= position <= 1000:
+        raise ApiError(404, "no_such_question", "没有这道题")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or seq > 10**9:
         raise ApiError(422, "invalid_answer", "保存序号无效，请刷新页面")
     if attempt.status == AttemptStatus.ANSWERING and attempt.deadline_at and now > attempt.deadline_at + _grace():

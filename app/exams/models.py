@@ -49,8 +49,8 @@ class Attempt(Base):
     passed: Mapped[bool | None]
     published_at: Mapped[dt.datetime | None]
 
-    paper = relationship("Paper", lazy="joined")
-    answers: Mapped[list[AttemptAnswer]] = relationship(order_by="AttemptAnswer.position", lazy="selectin",
+    paper = relationship("Paper", lazy="select")  # not eager: every save loads its attempt by token
+    answers: Mapped[list[AttemptAnswer]] = relationship(order_by="AttemptAnswer.position", lazy="select",
                                                         cascade="all, delete-orphan")
 
 

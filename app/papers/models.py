@@ -61,7 +61,7 @@ class Paper(Base):
     created_at: Mapped[created_at]
 
     blueprint: Mapped[Blueprint] = relationship(lazy="joined")
-    questions: Mapped[list[PaperQuestion]] = relationship(order_by="PaperQuestion.position", lazy="selectin",
+    questions: Mapped[list[PaperQuestion]] = relationship(order_by="PaperQuestion.position", lazy="select",
                                                           cascade="all, delete-orphan")
 
 

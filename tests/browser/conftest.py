@@ -76,7 +76,7 @@ def live_server(live_app):
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 900})
     p = context.new_page()
-    p.set_default_timeout(15000)
+    p.set_default_timeout(30000)  # CI runs these beside another worker: allow for a busy machine
     yield p
     context.close()
 

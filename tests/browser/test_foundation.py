@@ -49,7 +49,8 @@ def test_admin_registers_employer_and_candidate_with_photo(page, live_app, tmp_p
     page.get_by_role("button", name="上传照片").click()
     page.get_by_text("照片已更新").wait_for()
     img = page.get_by_role("img", name="冯彧 的照片")
-    assert img.evaluate("el => el.naturalWidth") > 0
+    # wait until the browser has decoded it: a page under load may still be fetching the image
+    assert img.evaluate("el => el.decode().then(() => el.naturalWidth)") > 0
 
     with live_app.app_context():
         person = db.session.scalar(sa.select(Person).where(Person.id_number == good))

@@ -97,7 +97,7 @@ def as_user(browser, live_server):
                                       accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15000)
+        page.set_default_timeout(30000)
         log_in(page, username)
         return page
 

@@ -41,7 +41,7 @@ def candidates(live_app) -> list[tuple[str, str]]:
 def kiosk(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 800})
     p = context.new_page()
-    p.set_default_timeout(15000)
+    p.set_default_timeout(30000)
     p.csp_errors = []
     p.on("console", lambda m: p.csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
     yield p
