@@ -931,7 +931,8 @@ def run_one(db_kind: str, args, pg_admin_url: str | None = None) -> dict:
         client_pct, server_pct = 100 * client_cpu / wall_main, 100 * srv_cpu / wall_main
         print(f"CPU over the main run, % of one core ({os.cpu_count() * 100} = every core busy): server (gunicorn) "
               f"{server_pct:.0f}, load generator {client_pct:.0f}, other processes "
-              f"{max(0.0, busy_main - server_pct - client_pct):.0f}; whole machine {busy_main:.0f}")
+              f"{max(0.0, busy_main - server_pct - client_pct):.0f}"
+              f"{' (the PostgreSQL server among them)' if db_kind == 'postgresql' else ''}; whole machine {busy_main:.0f}")
         logged = [t for t in terms if t.logged_in_at]
         papered = [t for t in terms if t.paper_at]
         if logged:
