@@ -64,8 +64,9 @@ def terminal_login():
         if exc.code == "login_failed":
             g.api_login_failed = True
         raise
-    db.session.commit()
-    return jsonify(token=token, attempt=delivery.attempt_state(attempt, utcnow()))
+    body = {"token": token, "attempt": delivery.attempt_state(attempt, utcnow())}
+    db.session.commit()  # last: nothing after the commit may touch the database again (see heartbeat)
+    return jsonify(body)
 
 
 @api.route("/attempt", methods=["GET"])
@@ -94,9 +95,10 @@ def save_answer(position: int):
             db.session.commit()  # the attempt was finished by this access
             return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
         raise
+    body = {"position": position, "seq": seq, "saved": saved, "server_time": delivery._iso(now),
+            "deadline": delivery._iso(current.deadline_at), "state": current.status}
     db.session.commit()
-    return jsonify(position=position, seq=seq, saved=saved, server_time=delivery._iso(now),
-                   deadline=delivery._iso(current.deadline_at), state=current.status)
+    return jsonify(body)
 
 
 @api.route("/attempt/heartbeat", methods=["POST"])
@@ -104,9 +106,12 @@ def heartbeat():
     now = utcnow()
     current = delivery.attempt_for_token(_token(), for_update=True)
     delivery.heartbeat(current, now)
+    # The answer is built inside the transaction: after the commit, a lazy load would begin a new
+    # write transaction and queue for the SQLite write lock a second time.
+    body = delivery.attempt_state(current, now)
     db.session.commit()
     _maybe_sweep()
-    return jsonify(delivery.attempt_state(current, now))
+    return jsonify(body)
 
 
 @api.route("/attempt/submit", methods=["POST"])
@@ -114,8 +119,9 @@ def submit():
     now = utcnow()
     current = delivery.attempt_for_token(_token(), for_update=True)
     result = delivery.submit(current, now)
+    body = {"state": current.status, "result": result}
     db.session.commit()
-    return jsonify(state=current.status, result=result)
+    return jsonify(body)
 
 
 @api.route("/openapi.json", methods=["GET"])

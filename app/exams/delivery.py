@@ -13,17 +13,19 @@ import unicodedata
 import sqlalchemy as sa
 from flask import current_app
 
+from app.catalog.models import CatalogItem
 from app.core import audit
 from app.core.errors import DomainError
 from app.core.ids import mask_id_number
-from app.exams.models import FINISHED, Attempt, AttemptAnswer, AttemptStatus
-from app.exams.services import grade_attempt, start_attempt
+from app.exams.models import FINISHED, Attempt, AttemptAnswer, AttemptStatus, PreparedPaper
+from app.exams.services import draw_for, grade_attempt, start_attempt
 from app.extensions import db
-from app.papers.models import Paper, PaperQuestion
+from app.papers.models import Blueprint, Paper, PaperQuestion
 from app.papers.services import active_blueprint
+from app.people.models import Person
 from app.questions.models import QuestionVersion
 from app.questions.types import KeyError_, kind
-from app.scheduling.models import ExamSession, Registration, RegistrationState, SessionKind, SessionState
+from app.scheduling.models import ExamSession, Registration, RegistrationState, Room, SessionKind, SessionState
 
 GRACE_SECONDS_DEFAULT = 30
 LETTERS = "ABCDEFGH"
@@ -103,24 +105,59 @@ def terminal_login(admission_no: str, id_number: str, terminal_id: str, now: dt.
     return attempt, token
 
 
+def _previous_attempt(reg: Registration) -> Attempt | None:
+    """The attempt a make-up must avoid the questions of (None for a first sitting)."""
+    if not reg.is_makeup:
+        return None
+    return db.session.scalar(sa.select(Attempt).where(
+        Attempt.person_id == reg.person_id, Attempt.item_id == reg.item_id)
+        .order_by(Attempt.started_at.desc()).limit(1))
+
+
+def prepare_paper(reg: Registration) -> PreparedPaper | None:
+    """Draw the paper of a checked-in theory candidate ahead of the login, so that a room logging in
+    at once only binds papers. Returns the prepared paper, or None when the candidate already has an
+    attempt or the item has no usable blueprint (the login then reports why). Never half-written: a
+    draw that fails leaves nothing behind."""
+    if db.session.get(PreparedPaper, reg.id) is not None:
+        return db.session.get(PreparedPaper, reg.id)
+    if db.session.scalar(sa.select(Attempt.id).where(Attempt.registration_id == reg.id)) is not None:
+        return None
+    blueprint = active_blueprint(reg.item_id)
+    if blueprint is None:
+        return None
+    try:
+        with db.session.begin_nested():
+            paper = draw_for(blueprint, previous=_previous_attempt(reg))
+            prepared = PreparedPaper(registration_id=reg.id, paper_id=paper.id)
+            db.session.add(prepared)
+    except DomainError as exc:
+        current_app.logger.warning("paper for registration %s not prepared: %s", reg.id, exc.message)
+        return None
+    return prepared
+
+
 def _start(reg: Registration, now: dt.datetime) -> Attempt:
     blueprint = active_blueprint(reg.item_id)
     if blueprint is None:
         raise ApiError(409, "session_not_open", "该考试项目尚无启用的组卷方案，请联系监考员")
-    previous = None
-    if reg.is_makeup:
-        previous = db.session.scalar(sa.select(Attempt).where(
-            Attempt.person_id == reg.person_id, Attempt.item_id == reg.item_id, Attempt.id.is_not(None))
-            .order_by(Attempt.started_at.desc()).limit(1))
+    paper = None
+    prepared = db.session.get(PreparedPaper, reg.id)
+    if prepared is not None:
+        ahead = db.session.get(Paper, prepared.paper_id)
+        db.session.delete(prepared)
+        if ahead is not None and ahead.blueprint_id == blueprint.id:  # else the blueprint changed since
+            paper = ahead
     try:
-        attempt = start_attempt(reg.person_id, blueprint, previous=previous)
+        attempt = start_attempt(reg.person_id, blueprint, previous=_previous_attempt(reg), paper=paper)
     except DomainError as exc:
         raise ApiError(409, "paper_unavailable", exc.message) from None
     attempt.registration_id = reg.id
     attempt.started_at = now
     attempt.deadline_at = now + dt.timedelta(minutes=blueprint.duration_minutes)
     db.session.flush()
-    audit.record("attempt.start", "attempt", attempt.id, after={"registration_id": reg.id, "paper_id": attempt.paper_id})
+    audit.record("attempt.start", "attempt", attempt.id, after={"registration_id": reg.id, "paper_id": attempt.paper_id,
+                                                                "drawn_ahead": paper is not None})
     return attempt
 
 
@@ -133,6 +170,13 @@ def attempt_for_token(token: str | None, *, for_update: bool = False) -> Attempt
     if attempt is None:
         raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
     return attempt
+
+
+def on_check_in(reg: Registration, session: ExamSession | None = None, **_) -> None:
+    """Receiver of scheduling's ``checked_in``: draw a theory candidate's paper at the door."""
+    if session is None or session.kind != SessionKind.THEORY:
+        return
+    prepare_paper(reg)
 
 
 # ---- the clock -------------------------------------------------------------------------------
@@ -174,22 +218,38 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def attempt_state(attempt: Attempt, now: dt.datetime) -> dict:
-    """What every response tells the terminal: state, server time, deadline, progress."""
-    reg = db.session.get(Registration, attempt.registration_id) if attempt.registration_id else None
-    answered = db.session.scalar(sa.select(sa.func.count()).select_from(AttemptAnswer).where(
-        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.answer.is_not(None)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(PaperQuestion).where(
-        PaperQuestion.paper_id == attempt.paper_id))
+    """What every response tells the terminal: state, server time, deadline, progress, who and where.
+    Two small queries; callers build it before they commit, so that no lazy load after the commit
+    waits for the write lock a second time."""
     deadline = attempt.deadline_at
     if attempt.status == AttemptStatus.PAUSED and attempt.paused_at and deadline:
         deadline = deadline + (now - attempt.paused_at)  # shown as if the clock stood still
-    person = reg.person if reg else None
+    answered, total = db.session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.answer.is_not(None)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(PaperQuestion).where(
+            PaperQuestion.paper_id == attempt.paper_id).scalar_subquery())).one()
     return {"attempt_id": attempt.id, "state": attempt.status, "server_time": _iso(now), "deadline": _iso(deadline),
             "remaining_seconds": remaining(attempt, now), "answered": answered, "total": total,
-            "candidate": {"name": person.name if person else "", "masked_id": mask_id_number(person.id_number) if person else "",
+            **_static_state(attempt)}
+
+
+def _static_state(attempt: Attempt) -> dict:
+    """The parts of the state that never change during an attempt, in one query."""
+    row = db.session.execute(
+        sa.select(Person.name, Person.id_number, CatalogItem.name, Room.name, Registration.seat,
+                  Blueprint.show_result_immediately)
+        .select_from(Paper).join(Blueprint, Blueprint.id == Paper.blueprint_id)
+        .outerjoin(Registration, Registration.id == attempt.registration_id)
+        .outerjoin(Person, Person.id == Registration.person_id)
+        .outerjoin(CatalogItem, CatalogItem.id == Registration.item_id)
+        .outerjoin(ExamSession, ExamSession.id == Registration.session_id)
+        .outerjoin(Room, Room.id == ExamSession.room_id)
+        .where(Paper.id == attempt.paper_id)).one()
+    name, id_number, item, room, seat, show = row
+    return {"candidate": {"name": name or "", "masked_id": mask_id_number(id_number) if id_number else "",
                           "photo_url": None},
-            "item": reg.item.name if reg else "", "room": reg.session.room.name if reg and reg.session else "",
-            "seat": reg.seat if reg else None, "show_result": attempt.paper.blueprint.show_result_immediately}
+            "item": item or "", "room": room or "", "seat": seat, "show_result": bool(show)}
 
 
 # ---- the paper -------------------------------------------------------------------------------

@@ -68,6 +68,18 @@ class AttemptAnswer(Base):
     is_correct: Mapped[bool | None]
 
 
+class PreparedPaper(Base):
+    """A paper drawn for a registration ahead of the exam (at check-in), so that the terminal login —
+    when a whole room logs in within seconds — only binds it instead of drawing and storing 100 rows.
+    Used by the login when it still fits the active blueprint, then removed."""
+
+    __tablename__ = "prepared_papers"
+
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True)
+    paper_id: Mapped[int] = mapped_column(sa.ForeignKey("papers.id"), unique=True)
+    prepared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Irregularity(Base):
     """考场记录 entries: misconduct, incidents, proctor notes."""
 

@@ -15,16 +15,22 @@ from app.questions.models import KnowledgePoint, Question, QuestionVersion
 from app.questions.stats import ItemStats, Response, item_statistics
 
 
-def start_attempt(person_id: int, blueprint: Blueprint, *, previous: Attempt | None = None,
-                  seed: int | None = None) -> Attempt:
-    """Draw and store a paper and open an attempt on it. A make-up (``previous`` given) avoids the
-    previous attempt's questions where the bank allows. Returns the flushed attempt."""
+def draw_for(blueprint: Blueprint, *, previous: Attempt | None = None, seed: int | None = None) -> Paper:
+    """Draw and store a paper. A make-up (``previous`` given) avoids the previous attempt's questions
+    where the bank allows. Raises DomainError when the bank cannot fill the blueprint."""
     avoid = frozenset()
     if previous is not None:
         avoid = frozenset(db.session.scalars(
             sa.select(QuestionVersion.question_id).join(PaperQuestion, PaperQuestion.question_version_id == QuestionVersion.id)
             .where(PaperQuestion.paper_id == previous.paper_id)))
-    paper = assemble_paper(blueprint, seed=seed, avoid_question_ids=avoid)
+    return assemble_paper(blueprint, seed=seed, avoid_question_ids=avoid)
+
+
+def start_attempt(person_id: int, blueprint: Blueprint, *, previous: Attempt | None = None,
+                  seed: int | None = None, paper: Paper | None = None) -> Attempt:
+    """Open an attempt on ``paper`` (drawn ahead) or on a paper drawn now. Returns the flushed attempt."""
+    if paper is None:
+        paper = draw_for(blueprint, previous=previous, seed=seed)
     attempt = Attempt(paper_id=paper.id, person_id=person_id, item_id=blueprint.item_id, is_makeup=previous is not None)
     db.session.add(attempt)
     db.session.flush()

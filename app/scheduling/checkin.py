@@ -13,6 +13,7 @@ from app.core.errors import DomainError
 from app.core.timeutil import format_datetime, local_today
 from app.db import utcnow
 from app.extensions import db
+from app.scheduling import signals
 from app.scheduling.models import ExamSession, Registration, RegistrationState, SessionState
 
 TOKEN_SALT = "checkin-v1"
@@ -73,6 +74,7 @@ def check_in(session: ExamSession, code: str, *, actor=None, now: dt.datetime | 
     db.session.flush()
     audit.record("registration.check_in", "registration", reg.id, actor=actor,
                  after={"session_id": session.id, "seat": reg.seat})
+    signals.checked_in.send(reg, session=session)
     return reg
 
 
