@@ -85,18 +85,20 @@ def attempt():
 @api.route("/attempt/answers/<int:position>", methods=["PUT"])
 def save_answer(position: int):
     now = utcnow()
-    current = delivery.attempt_for_token(_token(), for_update=True)  # who first, then what
-    data = _json()
-    try:
-        seq, saved = delivery.save_answer(current, position, data.get("answer"), data.get("seq"),
-                                          data.get("flagged"), now)
-    except ApiError as exc:
-        if exc.code == "deadline_passed":
-            db.session.commit()  # the attempt was finished by this access
-            return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
-        raise
-    body = {"position": position, "seq": seq, "saved": saved, "server_time": delivery._iso(now),
-            "deadline": delivery._iso(current.deadline_at), "state": current.status}
+    body = delivery.save_answer_by_token(_token(), position, request.get_json(silent=True), now)
+    if body is None:  # not answering in time: the full path finishes the attempt or says why not
+        current = delivery.attempt_for_token(_token(), for_update=True)
+        data = _json()
+        try:
+            seq, saved = delivery.save_answer(current, position, data.get("answer"), data.get("seq"),
+                                              data.get("flagged"), now)
+        except ApiError as exc:
+            if exc.code == "deadline_passed":
+                db.session.commit()  # the attempt was finished by this access
+                return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
+            raise
+        body = {"position": position, "seq": seq, "saved": saved, "server_time": delivery._iso(now),
+                "deadline": delivery._iso(current.deadline_at), "state": current.status}
     db.session.commit()
     return jsonify(body)
 

@@ -12,6 +12,8 @@ import unicodedata
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.catalog.models import CatalogItem
 from app.core import audit
@@ -294,44 +296,93 @@ def paper_payload(attempt: Attempt, now: dt.datetime) -> dict:
 
 # ---- answers ---------------------------------------------------------------------------------
 
-def save_answer(attempt: Attempt, position: int, answer, seq, flagged, now: dt.datetime) -> tuple[int, bool]:
-    """Store an answer unless it is older than what is stored. Returns (stored seq, saved).
-    Raises ApiError: deadline_passed / not_answering (409), no_such_question (404), invalid_answer (422)."""
-    if not 1 <= position <= 1000:
+def _check_save_input(position, seq) -> None:
+    if not isinstance(position, int) or not 1 <= position <= 1000:
         raise ApiError(404, "no_such_question", "没有这道题")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or seq > 10**9:
         raise ApiError(422, "invalid_answer", "保存序号无效，请刷新页面")
+
+
+def _original_answer(paper_id: int, position: int, answer) -> str | None:
+    """The candidate's answer (displayed letters) in the original option letters; ApiError 404/422."""
+    row = db.session.execute(
+        sa.select(PaperQuestion.option_order, QuestionVersion.qtype)
+        .join(QuestionVersion, QuestionVersion.id == PaperQuestion.question_version_id)
+        .where(PaperQuestion.paper_id == paper_id, PaperQuestion.position == position)).first()
+    if row is None:
+        raise ApiError(404, "no_such_question", "没有这道题")
+    if answer is None:
+        return None
+    order = row.option_order or []
+    try:
+        shown = kind(row.qtype).normalise_response(answer, len(order))
+    except KeyError_ as exc:
+        raise ApiError(422, "invalid_answer", str(exc)) from None
+    return to_original(shown, order) if shown else None
+
+
+def _store_answer(attempt_id: int, position: int, original: str | None, seq: int, flagged, now: dt.datetime) -> tuple[int, bool]:
+    """One statement: insert the answer, or replace it only when ``seq`` is newer than the stored one
+    (the database compares, so two racing saves can never put an older answer over a newer one)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {"answer": original, "seq": seq, "saved_at": now}
+    if flagged is not None:
+        values["flagged"] = bool(flagged)
+    table = AttemptAnswer.__table__
+    stmt = insert(table).values(attempt_id=attempt_id, position=position, flagged=bool(flagged), answer=original,
+                                seq=seq, saved_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.attempt_id, table.c.position], set_=values,
+                                      where=table.c.seq < seq)
+    if db.session.execute(stmt).rowcount == 1:
+        return seq, True
+    stored = db.session.scalar(sa.select(table.c.seq).where(table.c.attempt_id == attempt_id, table.c.position == position))
+    return stored, False
+
+
+def save_answer_by_token(token: str | None, position: int, data, now: dt.datetime) -> dict | None:
+    """The autosave as the terminal sends it, in four short statements and no ORM objects: the attempt
+    (locked), the question, the answer upsert guarded by seq, the last-seen time. Returns the response
+    body, or None when the attempt is not answering within its time (paused, finished, past the deadline
+    and grace): the caller then takes ``save_answer``, which finishes or refuses as the rules say."""
+    if not token or len(token) > 200:
+        raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
+    row = db.session.execute(
+        sa.select(Attempt.id, Attempt.status, Attempt.deadline_at, Attempt.paper_id)
+        .where(Attempt.token_hash == _hash(token)).with_for_update()).first()
+    if row is None:
+        raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "请求格式不正确")
+    answer, seq, flagged = data.get("answer"), data.get("seq"), data.get("flagged")
+    _check_save_input(position, seq)
+    if row.status != AttemptStatus.ANSWERING or (row.deadline_at is not None and now > row.deadline_at + _grace()):
+        return None
+    original = _original_answer(row.paper_id, position, answer)
+    stored_seq, saved = _store_answer(row.id, position, original, seq, flagged, now)
+    if saved:
+        db.session.execute(sa.update(Attempt.__table__).where(Attempt.__table__.c.id == row.id).values(last_seen_at=now))
+    return {"position": position, "seq": stored_seq, "saved": saved, "server_time": _iso(now),
+            "deadline": _iso(row.deadline_at), "state": row.status}
+
+
+def save_answer(attempt: Attempt, position: int, answer, seq, flagged, now: dt.datetime) -> tuple[int, bool]:
+    """Store an answer unless it is older than what is stored. Returns (stored seq, saved).
+    Raises ApiError: deadline_passed / not_answering (409), no_such_question (404), invalid_answer (422)."""
+    _check_save_input(position, seq)
     if attempt.status == AttemptStatus.ANSWERING and attempt.deadline_at and now > attempt.deadline_at + _grace():
         finish_if_expired(attempt, now)
         raise ApiError(409, "deadline_passed", "考试时间已到，答案未保存")
     if attempt.status != AttemptStatus.ANSWERING:
         raise ApiError(409, "not_answering", "考试已暂停或已结束，暂时不能作答")
-    row = db.session.execute(
-        sa.select(PaperQuestion.option_order, QuestionVersion.qtype)
-        .join(QuestionVersion, QuestionVersion.id == PaperQuestion.question_version_id)
-        .where(PaperQuestion.paper_id == attempt.paper_id, PaperQuestion.position == position)).first()
-    if row is None:
-        raise ApiError(404, "no_such_question", "没有这道题")
-    order, qtype = row.option_order or [], row.qtype
-    original = None
-    if answer is not None:
-        try:
-            shown = kind(qtype).normalise_response(answer, len(order))
-        except KeyError_ as exc:
-            raise ApiError(422, "invalid_answer", str(exc)) from None
-        original = to_original(shown, order) if shown else None
-    stored = db.session.get(AttemptAnswer, (attempt.id, position))
-    if stored is not None and seq <= stored.seq:
-        return stored.seq, False
-    if stored is None:
-        stored = AttemptAnswer(attempt_id=attempt.id, position=position)
-        db.session.add(stored)
-    stored.answer, stored.seq, stored.saved_at = original, seq, now
-    if flagged is not None:
-        stored.flagged = bool(flagged)
-    attempt.last_seen_at = now
-    db.session.flush()
-    return seq, True
+    original = _original_answer(attempt.paper_id, position, answer)
+    db.session.flush()  # the ORM's pending changes first: the statements below bypass it
+    stored_seq, saved = _store_answer(attempt.id, position, original, seq, flagged, now)
+    if saved:
+        attempt.last_seen_at = now
+        db.session.flush()
+    db.session.expire(attempt, ["answers"])
+    return stored_seq, saved
 
 
 def heartbeat(attempt: Attempt, now: dt.datetime) -> None:
