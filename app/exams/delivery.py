@@ -61,26 +61,32 @@ def _grace() -> dt.timedelta:
 
 # ---- login ---------------------------------------------------------------------------------
 
-def _registration_for(admission_no: str, id_number: str) -> Registration:
+def _registration_for(admission_no: str, id_number: str):
+    """The registration's columns the login needs (a row, not the model: a whole room logs in at once,
+    and the model eagerly loads its session, staff and seats)."""
     number = unicodedata.normalize("NFKC", str(id_number or "")).strip().upper()
     ticket = unicodedata.normalize("NFKC", str(admission_no or "")).strip()
     if not ticket or not number:
         raise ApiError(400, "bad_request", "请输入准考证号和身份证号码")
-    reg = db.session.scalar(sa.select(Registration).where(Registration.ticket_no == ticket))
-    if reg is None or not secrets.compare_digest(reg.person.id_number, number):
+    reg = db.session.execute(
+        sa.select(Registration.id, Registration.person_id, Registration.item_id, Registration.session_id,
+                  Registration.state, Registration.is_makeup, Person.id_number)
+        .join(Person, Person.id == Registration.person_id).where(Registration.ticket_no == ticket)).first()
+    if reg is None or not secrets.compare_digest(reg.id_number, number):
         raise ApiError(401, "login_failed", "准考证号或身份证号码不正确")
     return reg
 
 
-def _check_session(reg: Registration, now: dt.datetime) -> ExamSession:
-    session = db.session.get(ExamSession, reg.session_id) if reg.session_id else None
+def _check_session(reg, now: dt.datetime) -> None:
+    session = db.session.execute(
+        sa.select(ExamSession.kind, ExamSession.state, ExamSession.starts_at, ExamSession.ends_at)
+        .where(ExamSession.id == reg.session_id)).first() if reg.session_id else None
     if session is None or session.kind != SessionKind.THEORY:
         raise ApiError(409, "session_not_open", "没有找到你的理论考试场次，请联系监考员")
     if session.state != SessionState.OPEN or now < session.starts_at - dt.timedelta(minutes=30):
         raise ApiError(409, "session_not_open", "考试尚未开始，请等待监考员宣布开考")
     if now > session.ends_at:
         raise ApiError(409, "session_not_open", "本场考试已经结束")
-    return session
 
 
 def terminal_login(admission_no: str, id_number: str, terminal_id: str, now: dt.datetime) -> tuple[Attempt, str]:
@@ -107,7 +113,7 @@ def terminal_login(admission_no: str, id_number: str, terminal_id: str, now: dt.
     return attempt, token
 
 
-def _previous_attempt(reg: Registration) -> Attempt | None:
+def _previous_attempt(reg) -> Attempt | None:
     """The attempt a make-up must avoid the questions of (None for a first sitting)."""
     if not reg.is_makeup:
         return None
@@ -139,7 +145,7 @@ def prepare_paper(reg: Registration) -> PreparedPaper | None:
     return prepared
 
 
-def _start(reg: Registration, now: dt.datetime) -> Attempt:
+def _start(reg, now: dt.datetime) -> Attempt:
     blueprint = active_blueprint(reg.item_id)
     if blueprint is None:
         raise ApiError(409, "session_not_open", "该考试项目尚无启用的组卷方案，请联系监考员")
