@@ -292,12 +292,15 @@ def paper_payload(attempt: Attempt, now: dt.datetime) -> dict:
         orders[position] = order or []
         shown = [{"letter": LETTERS[i], "text": options[j]} for i, j in enumerate(order or [])]
         questions.append({"position": position, "type": qtype, "points": points, "stem": stem, "options": shown})
-    answers = {str(a.position): {"answer": to_display(a.answer, orders.get(a.position, [])), "seq": a.seq,
-                                 "flagged": a.flagged}
-               for a in attempt.answers}
-    blueprint = attempt.paper.blueprint
-    return {**attempt_state(attempt, now), "duration_minutes": blueprint.duration_minutes,
-            "pass_mark": blueprint.pass_mark, "instructions": INSTRUCTIONS, "questions": questions, "answers": answers}
+    saved = db.session.execute(sa.select(AttemptAnswer.position, AttemptAnswer.answer, AttemptAnswer.seq,
+                                         AttemptAnswer.flagged).where(AttemptAnswer.attempt_id == attempt.id)).all()
+    answers = {str(position): {"answer": to_display(answer, orders.get(position, [])), "seq": seq, "flagged": flagged}
+               for position, answer, seq, flagged in saved}
+    duration, pass_mark = db.session.execute(
+        sa.select(Blueprint.duration_minutes, Blueprint.pass_mark).join(Paper, Paper.blueprint_id == Blueprint.id)
+        .where(Paper.id == attempt.paper_id)).one()
+    return {**attempt_state(attempt, now), "duration_minutes": duration, "pass_mark": pass_mark,
+            "instructions": INSTRUCTIONS, "questions": questions, "answers": answers}
 
 
 # ---- answers ---------------------------------------------------------------------------------
