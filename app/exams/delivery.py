@@ -149,15 +149,15 @@ def _start(reg, now: dt.datetime) -> Attempt:
     blueprint = active_blueprint(reg.item_id)
     if blueprint is None:
         raise ApiError(409, "session_not_open", "该考试项目尚无启用的组卷方案，请联系监考员")
-    paper = None
+    paper_id = None
     prepared = db.session.get(PreparedPaper, reg.id)
     if prepared is not None:
-        ahead = db.session.get(Paper, prepared.paper_id)
+        ahead_blueprint = db.session.scalar(sa.select(Paper.blueprint_id).where(Paper.id == prepared.paper_id))
+        if ahead_blueprint == blueprint.id:  # else the blueprint changed since
+            paper_id = prepared.paper_id
         db.session.delete(prepared)
-        if ahead is not None and ahead.blueprint_id == blueprint.id:  # else the blueprint changed since
-            paper = ahead
     try:
-        attempt = start_attempt(reg.person_id, blueprint, previous=_previous_attempt(reg), paper=paper)
+        attempt = start_attempt(reg.person_id, blueprint, previous=_previous_attempt(reg), paper_id=paper_id)
     except DomainError as exc:
         raise ApiError(409, "paper_unavailable", exc.message) from None
     attempt.registration_id = reg.id
@@ -165,7 +165,7 @@ def _start(reg, now: dt.datetime) -> Attempt:
     attempt.deadline_at = now + dt.timedelta(minutes=blueprint.duration_minutes)
     db.session.flush()
     audit.record("attempt.start", "attempt", attempt.id, after={"registration_id": reg.id, "paper_id": attempt.paper_id,
-                                                                "drawn_ahead": paper is not None})
+                                                                "drawn_ahead": paper_id is not None})
     return attempt
 
 

@@ -27,11 +27,12 @@ def draw_for(blueprint: Blueprint, *, previous: Attempt | None = None, seed: int
 
 
 def start_attempt(person_id: int, blueprint: Blueprint, *, previous: Attempt | None = None,
-                  seed: int | None = None, paper: Paper | None = None) -> Attempt:
-    """Open an attempt on ``paper`` (drawn ahead) or on a paper drawn now. Returns the flushed attempt."""
-    if paper is None:
-        paper = draw_for(blueprint, previous=previous, seed=seed)
-    attempt = Attempt(paper_id=paper.id, person_id=person_id, item_id=blueprint.item_id, is_makeup=previous is not None)
+                  seed: int | None = None, paper_id: int | None = None) -> Attempt:
+    """Open an attempt on the paper ``paper_id`` (drawn ahead) or on a paper drawn now. Returns the
+    flushed attempt."""
+    if paper_id is None:
+        paper_id = draw_for(blueprint, previous=previous, seed=seed).id
+    attempt = Attempt(paper_id=paper_id, person_id=person_id, item_id=blueprint.item_id, is_makeup=previous is not None)
     db.session.add(attempt)
     db.session.flush()
     return attempt
