@@ -6,31 +6,36 @@ import fcntl
 import os
 import time
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import event
 
 # Outside a request (CLI, jobs) assume a write; in a request, only unsafe methods write.
 _force_deferred = contextvars.ContextVar("force_deferred", default=False)
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 _force_immediate = contextvars.ContextVar("force_immediate", default=False)
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def write_intent() -> None:
     """Mark this request as writing, for the transactions it begins from now on (a GET that may
-    finish an expired attempt): on SQLite they take the lock up front instead of upgrading later."""
-    _force_immediate.set(True)
+    finish an expired attempt): on SQLite they take the lock up front instead of upgrading later.
+    Kept on the request (``g``), not on the thread: a worker serves its next request in the same
+    thread, and that request must not inherit the mark."""
+    if has_request_context():
+        g._write_intent = True
+    else:
+        _force_immediate.set(True)
 
 
 def _wants_write_lock() -> bool:
+    if has_request_context():
+        if g.get("_write_intent"):
+            return True
+        if _force_deferred.get():
+            return False
+        return request.method not in READ_METHODS
     if _force_immediate.get():
         return True
-    if _force_deferred.get():
-        return False
-    if has_request_context():
-        return request.method not in READ_METHODS
-    return True
+    return not _force_deferred.get()
 
 
 class WriterLock:

@@ -94,3 +94,16 @@ def test_readers_do_not_queue_behind_a_writer(engine):
         database._force_deferred.reset(token)
         writer.rollback()
         writer.close()
+
+
+def test_write_intent_lasts_one_request_only(app):
+    """A GET that may write marks itself; the worker's next GET (same thread) reads without the lock."""
+    from app.core import database
+    with app.test_request_context("/a", method="GET"):
+        assert not database._wants_write_lock()
+        database.write_intent()
+        assert database._wants_write_lock()
+    with app.test_request_context("/b", method="GET"):
+        assert not database._wants_write_lock()
+    with app.test_request_context("/c", method="POST"):
+        assert database._wants_write_lock()
