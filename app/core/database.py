@@ -1,6 +1,7 @@
 """Engine set-up: SQLite pragmas and write transactions that take the lock up front."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import fcntl
 import os
@@ -24,6 +25,19 @@ def write_intent() -> None:
         g._write_intent = True
     else:
         _force_immediate.set(True)
+
+
+@contextlib.contextmanager
+def read_only():
+    """Run the block in a read transaction — on SQLite it takes no write lock, even in a POST — and
+    end it afterwards, so that the request's next statement begins a (short) write transaction."""
+    from app.extensions import db
+    token = _force_deferred.set(True)
+    try:
+        yield
+    finally:
+        _force_deferred.reset(token)
+        db.session.rollback()
 
 
 def _wants_write_lock() -> bool:

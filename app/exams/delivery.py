@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.catalog.models import CatalogItem
 from app.core import audit
+from app.core.database import read_only
 from app.core.errors import DomainError
 from app.core.ids import mask_id_number
 from app.exams.models import FINISHED, Attempt, AttemptAnswer, AttemptStatus, PreparedPaper
@@ -350,29 +351,38 @@ def _store_answer(attempt_id: int, position: int, original: str | None, seq: int
 
 
 def save_answer_by_token(token: str | None, position: int, data, now: dt.datetime) -> dict | None:
-    """The autosave as the terminal sends it, in four short statements and no ORM objects: the attempt
-    (locked), the question, the answer upsert guarded by seq, the last-seen time. Returns the response
-    body, or None when the attempt is not answering within its time (paused, finished, past the deadline
-    and grace): the caller then takes ``save_answer``, which finishes or refuses as the rules say."""
+    """The autosave as the terminal sends it. Everything that only reads — the attempt, the question,
+    checking and translating the answer — runs before the write lock is taken; the write transaction
+    is two statements: the attempt's last-seen time, only while it is answering in time (which also
+    locks its row against a concurrent submit), and the answer upsert guarded by seq. Returns the
+    response body, or None when the attempt is not answering in time (paused, finished, past the
+    deadline and grace): the caller then takes ``save_answer``, which finishes or refuses as the rules
+    say. Raises ApiError 400/401/404/422 for bad input."""
     if not token or len(token) > 200:
         raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
-    row = db.session.execute(
-        sa.select(Attempt.id, Attempt.status, Attempt.deadline_at, Attempt.paper_id)
-        .where(Attempt.token_hash == _hash(token)).with_for_update()).first()
-    if row is None:
-        raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "请求格式不正确")
-    answer, seq, flagged = data.get("answer"), data.get("seq"), data.get("flagged")
-    _check_save_input(position, seq)
-    if row.status != AttemptStatus.ANSWERING or (row.deadline_at is not None and now > row.deadline_at + _grace()):
+    with read_only():
+        row = db.session.execute(
+            sa.select(Attempt.id, Attempt.status, Attempt.deadline_at, Attempt.paper_id)
+            .where(Attempt.token_hash == _hash(token))).first()
+        if row is None:
+            raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
+        if not isinstance(data, dict):
+            raise ApiError(400, "bad_request", "请求格式不正确")
+        answer, seq, flagged = data.get("answer"), data.get("seq"), data.get("flagged")
+        _check_save_input(position, seq)
+        if row.status != AttemptStatus.ANSWERING or (row.deadline_at is not None and now > row.deadline_at + _grace()):
+            return None  # refused for the state before the answer is even looked at
+        original = _original_answer(row.paper_id, position, answer)
+    table = Attempt.__table__
+    answering = db.session.execute(
+        sa.update(table).where(table.c.id == row.id, table.c.status == AttemptStatus.ANSWERING,
+                               sa.or_(table.c.deadline_at.is_(None), table.c.deadline_at >= now - _grace()))
+        .values(last_seen_at=now))
+    if answering.rowcount != 1:
         return None
-    original = _original_answer(row.paper_id, position, answer)
     stored_seq, saved = _store_answer(row.id, position, original, seq, flagged, now)
-    if saved:
-        db.session.execute(sa.update(Attempt.__table__).where(Attempt.__table__.c.id == row.id).values(last_seen_at=now))
     return {"position": position, "seq": stored_seq, "saved": saved, "server_time": _iso(now),
-            "deadline": _iso(row.deadline_at), "state": row.status}
+            "deadline": _iso(row.deadline_at), "state": AttemptStatus.ANSWERING}
 
 
 def save_answer(attempt: Attempt, position: int, answer, seq, flagged, now: dt.datetime) -> tuple[int, bool]:
