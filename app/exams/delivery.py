@@ -344,7 +344,7 @@ def _store_answer(attempt_id: int, position: int, original: str | None, seq: int
                                 seq=seq, saved_at=now)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.attempt_id, table.c.position], set_=values,
                                       where=table.c.seq < seq)
-    if db.session.execute(stmt).rowcount == 1:
+    if db.session.execute(stmt.returning(table.c.seq)).first() is not None:  # (rowcount is -1 on psycopg)
         return seq, True
     stored = db.session.scalar(sa.select(table.c.seq).where(table.c.attempt_id == attempt_id, table.c.position == position))
     return stored, False
@@ -377,8 +377,8 @@ def save_answer_by_token(token: str | None, position: int, data, now: dt.datetim
     answering = db.session.execute(
         sa.update(table).where(table.c.id == row.id, table.c.status == AttemptStatus.ANSWERING,
                                sa.or_(table.c.deadline_at.is_(None), table.c.deadline_at >= now - _grace()))
-        .values(last_seen_at=now))
-    if answering.rowcount != 1:
+        .values(last_seen_at=now).returning(table.c.id))
+    if answering.first() is None:
         return None
     stored_seq, saved = _store_answer(row.id, position, original, seq, flagged, now)
     return {"position": position, "seq": stored_seq, "saved": saved, "server_time": _iso(now),
