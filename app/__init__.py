@@ -90,15 +90,21 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.catalog import bp as catalog_bp
+    from app.certificates import api_bp as certificates_api_bp
+    from app.certificates import bp as certificates_bp
+    from app.content import bp as content_bp
     from app.core import bp as core_bp
     from app.exams import bp as exams_bp
     from app.exams.api import api as api_bp
     from app.papers import bp as papers_bp
     from app.people import bp as people_bp
+    from app.practical import bp as practical_bp
     from app.questions import bp as questions_bp
     from app.scheduling import bp as scheduling_bp
+    from app.training import bp as training_bp
 
-    for bp in (core_bp, accounts_bp, people_bp, catalog_bp, questions_bp, papers_bp, exams_bp, scheduling_bp, api_bp):
+    for bp in (core_bp, accounts_bp, people_bp, catalog_bp, questions_bp, papers_bp, exams_bp, scheduling_bp, api_bp,
+               practical_bp, training_bp, certificates_bp, certificates_api_bp, content_bp):
         app.register_blueprint(bp)
 
 
@@ -116,13 +122,18 @@ def _register_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import accounts_cli
     from app.catalog.cli import catalog_cli
+    from app.certificates.cli import certificates_cli
+    from app.content.cli import content_cli
     from app.core.cli import audit_cli, register_db_commands
     from app.demo import demo_cli
     from app.exams.cli import exams_cli  # also adds `flask questions stats`
     from app.papers.cli import papers_cli
+    from app.practical.cli import rubrics_cli
     from app.questions.cli import questions_cli
     from app.scheduling.cli import schedule_cli
+    from app.training.cli import training_cli
 
-    for group in (accounts_cli, catalog_cli, audit_cli, demo_cli, questions_cli, papers_cli, schedule_cli, exams_cli):
+    for group in (accounts_cli, catalog_cli, audit_cli, demo_cli, questions_cli, papers_cli, schedule_cli, exams_cli,
+                  rubrics_cli, training_cli, certificates_cli, content_cli):
         app.cli.add_command(group)
     register_db_commands()

@@ -16,6 +16,7 @@ from app.accounts import services as account_services
 from app.accounts.models import Role, User
 from app.catalog.models import CatalogItem
 from app.catalog.services import load_catalog
+from app.content.demo import load_content_demo
 from app.core.errors import DomainError
 from app.core.ids import credit_check_char, id_check_char, parse_id_number
 from app.core.timeutil import local_today
@@ -100,6 +101,7 @@ def load_demo(n_people: int = 300, seed: int = 2026, with_bank: bool = True) -> 
     if with_bank:
         load_shipped_bank()
     load_site()
+    load_content_demo()
     created = {"employers": 0, "people": 0, "users": 0}
     employers = []
     for name, industry in EMPLOYERS:
@@ -145,6 +147,12 @@ def load_demo(n_people: int = 300, seed: int = 2026, with_bank: bool = True) -> 
                                          person_id=candidate.id)
     db.session.flush()
     created["sessions"] = _demo_schedule(rng)
+    from app.certificates.demo import load_demo_certificates
+    load_demo_certificates()
+    from app.practical.demo import load_practical_demo
+    created["sessions"] += load_practical_demo()["sessions"]
+    from app.training.demo import load_training_demo
+    load_training_demo()
     return created
 
 

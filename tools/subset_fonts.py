@@ -234,7 +234,7 @@ def load_sc_face(path: Path):
     from fontTools.ttLib import TTCollection, TTFont
 
     coll = TTCollection(str(path), lazy=True)
-    for i, face in enumerate(coll.fonts):
+    for i, face in enumerate(coll.fonts):  # noqa: B007 - i is used after the loop
         if face["name"].getDebugName(1) == SRC_FAMILY:
             break
     else:

@@ -32,8 +32,11 @@ NAV: list[NavItem] = [
 
 GROUPS = [  # (label, blueprints) in menu order
     (_l("人员与单位"), ("people",)),
-    (_l("考务"), ("scheduling",)),
+    (_l("考务"), ("scheduling", "practical")),
+    (_l("培训"), ("training",)),
     (_l("题库"), ("questions", "papers", "exams")),
+    (_l("证书"), ("certificates",)),
+    (_l("应急文化"), ("content",)),
     (_l("系统"), ("catalog", "accounts", "core")),
 ]
 
@@ -58,6 +61,11 @@ def nav_groups(user) -> list[NavGroup]:
 def nav_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
+    from app.certificates.nav import CERTIFICATES_NAV
+    from app.content.nav import CONTENT_NAV
+    from app.practical.nav import PRACTICAL_NAV
     from app.scheduling.nav import SCHEDULING_NAV
+    from app.training.nav import TRAINING_NAV
     views = current_app.view_functions
-    return [item for item in NAV + SCHEDULING_NAV if item.endpoint in views and user.has_role(*item.roles)]
+    every = NAV + SCHEDULING_NAV + PRACTICAL_NAV + TRAINING_NAV + CERTIFICATES_NAV + CONTENT_NAV
+    return [item for item in every if item.endpoint in views and user.has_role(*item.roles)]

@@ -21,7 +21,7 @@ def _ok(schema, description="成功"):
 
 SPEC = {
     "openapi": "3.0.3",
-    "info": {"title": "考试终端接口", "version": "1.0",
+    "info": {"title": "考试终端与证书验证接口", "version": "1.0",
              "description": "理论考试终端使用的接口。登录返回每场考试的令牌，其余请求以 Authorization: Bearer 令牌 提交。"
                             "服务器时间为准；试卷中不含答案。"},
     "components": {
@@ -56,6 +56,21 @@ SPEC = {
         "/api/v1/attempt/heartbeat": {"post": {
             "summary": "心跳：服务器时间、截止时间和状态", "security": [{"attemptToken": []}],
             "responses": {**_ok({"$ref": "#/components/schemas/AttemptState"}), **_errors(401)}}},
+        "/api/v1/certificates/verify": {"get": {
+            "summary": "证书验证（供用人单位系统调用）：签名有效时返回证书当前状态和脱敏信息",
+            "parameters": [{"name": "token", "in": "query", "required": True, "schema": {"type": "string"},
+                            "description": "证书二维码网址 /v/ 之后的令牌"}],
+            "responses": {**_ok({"type": "object", "required": ["valid", "status", "status_label"], "properties": {
+                "valid": {"type": "boolean", "description": "false：无法验证（不说明原因）"},
+                "status": {"type": "string"},
+                "status_label": {"type": "string", "description": "有效、待复审、已过期、已撤销、已注销、已补发"},
+                "name": {"type": "string", "description": "姓名（部分遮盖，如 张*明）"},
+                "id_number": {"type": "string", "description": "身份证号码，仅显示前 4 位和后 4 位"},
+                "number": {"type": "string"}, "item": {"type": "string"},
+                "issued_on": {"type": "string"}, "valid_until": {"type": "string"}, "review_due": {"type": "string"},
+                "last_review_on": {"type": "string"}, "authority": {"type": "string"}, "replaced_at": {"type": "string"},
+                "revoked_on": {"type": "string"}, "cancelled_on": {"type": "string"}, "message": {"type": "string"}}}),
+                          **_errors(429)}}},
         "/api/v1/attempt/submit": {"post": {
             "summary": "交卷（幂等，只评分一次）", "security": [{"attemptToken": []}],
             "responses": {**_ok({"type": "object"}), **_errors(401, 409)}}},

@@ -85,8 +85,9 @@ def decide(person: Person, item: CatalogItem, part: str, exam_date: dt.date, *, 
 
 
 def holds_valid_certificate(person_id: int, item_id: int) -> bool:
-    """Certificates arrive with the certificates module; until then nobody holds one here."""
-    return False
+    """Whether the person holds a valid (or review-due) certificate of this item (certificates domain)."""
+    from app.certificates.services import holds_valid_certificate as holds
+    return holds(person_id, item_id)
 
 
 def register(person: Person, item: CatalogItem, part: str, requested_date: dt.date, *, actor=None,
