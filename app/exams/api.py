@@ -106,11 +106,13 @@ def save_answer(position: int):
 @api.route("/attempt/heartbeat", methods=["POST"])
 def heartbeat():
     now = utcnow()
-    current = delivery.attempt_for_token(_token(), for_update=True)
-    delivery.heartbeat(current, now)
-    # The answer is built inside the transaction: after the commit, a lazy load would begin a new
-    # write transaction and queue for the SQLite write lock a second time.
-    body = delivery.attempt_state(current, now)
+    body = delivery.heartbeat_by_token(_token(), now)
+    if body is None:  # past the deadline, or changed meanwhile: the full path under the row lock
+        current = delivery.attempt_for_token(_token(), for_update=True)
+        delivery.heartbeat(current, now)
+        # Built inside the transaction: after the commit, a lazy load would begin a new write
+        # transaction and queue for the SQLite write lock a second time.
+        body = delivery.attempt_state(current, now)
     db.session.commit()
     _maybe_sweep()
     return jsonify(body)

@@ -230,17 +230,7 @@ def attempt_state(attempt: Attempt, now: dt.datetime) -> dict:
     """What every response tells the terminal: state, server time, deadline, progress, who and where.
     Two small queries; callers build it before they commit, so that no lazy load after the commit
     waits for the write lock a second time."""
-    deadline = attempt.deadline_at
-    if attempt.status == AttemptStatus.PAUSED and attempt.paused_at and deadline:
-        deadline = deadline + (now - attempt.paused_at)  # shown as if the clock stood still
-    answered, total = db.session.execute(sa.select(
-        sa.select(sa.func.count()).select_from(AttemptAnswer).where(
-            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.answer.is_not(None)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(PaperQuestion).where(
-            PaperQuestion.paper_id == attempt.paper_id).scalar_subquery())).one()
-    return {"attempt_id": attempt.id, "state": attempt.status, "server_time": _iso(now), "deadline": _iso(deadline),
-            "remaining_seconds": remaining(attempt, now), "answered": answered, "total": total,
-            **_static_state(attempt)}
+    return {**_clock_state(attempt, now), **_static_state(attempt)}
 
 
 def _static_state(attempt: Attempt) -> dict:
@@ -407,6 +397,45 @@ def save_answer(attempt: Attempt, position: int, answer, seq, flagged, now: dt.d
 def heartbeat(attempt: Attempt, now: dt.datetime) -> None:
     finish_if_expired(attempt, now)
     attempt.last_seen_at = now
+
+
+def heartbeat_by_token(token: str | None, now: dt.datetime) -> dict | None:
+    """The heartbeat as the terminal sends it every 15 s: the clock and progress read outside the write
+    lock, then one statement records the sign of life, on condition that the state has not changed
+    meanwhile (extra time given in between shows at the next heartbeat). Returns the clock part of
+    the state (what the terminal reads from a heartbeat), or None when the attempt must be finished
+    first or changed under us: the caller then takes the full path.
+    Raises ApiError 401 for an unknown token."""
+    if not token or len(token) > 200:
+        raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
+    with read_only():
+        row = db.session.execute(
+            sa.select(Attempt.id, Attempt.status, Attempt.deadline_at, Attempt.paused_at, Attempt.paper_id)
+            .where(Attempt.token_hash == _hash(token))).first()
+        if row is None:
+            raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
+        if row.status == AttemptStatus.ANSWERING and row.deadline_at is not None and now >= row.deadline_at:
+            return None  # the full path finishes it, with the deadline as finish time
+        body = _clock_state(row, now)
+    table = Attempt.__table__
+    touched = db.session.execute(
+        sa.update(table).where(table.c.id == row.id, table.c.status == row.status)
+        .values(last_seen_at=now).returning(table.c.id)).first()
+    return body if touched is not None else None
+
+
+def _clock_state(row, now: dt.datetime) -> dict:
+    """State, clock and progress of an attempt row (status, deadline_at, paused_at, id, paper_id)."""
+    deadline = row.deadline_at
+    if row.status == AttemptStatus.PAUSED and row.paused_at and deadline:
+        deadline = deadline + (now - row.paused_at)  # shown as if the clock stood still
+    answered, total = db.session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == row.id, AttemptAnswer.answer.is_not(None)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(PaperQuestion).where(
+            PaperQuestion.paper_id == row.paper_id).scalar_subquery())).one()
+    return {"attempt_id": row.id, "state": row.status, "server_time": _iso(now), "deadline": _iso(deadline),
+            "remaining_seconds": remaining(row, now), "answered": answered, "total": total}
 
 
 def submit(attempt: Attempt, now: dt.datetime) -> dict | None:
