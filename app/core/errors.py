@@ -75,6 +75,18 @@ def register_error_handlers(app) -> None:
     def handle_domain(exc: DomainError):
         return error_response(409 if exc.code != "not_allowed" else 403, exc.code, exc.message)
 
+    from sqlalchemy.exc import DataError
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def handle_out_of_range(exc: Exception):
+        # A number in the address too large for the database (?page=99999999999999999999): SQLite's
+        # driver raises OverflowError, PostgreSQL a DataError. The request is wrong, not the server;
+        # nothing was written: the transaction is rolled back.
+        from app.extensions import db
+        db.session.rollback()
+        return error_response(400, message=_("请求中的数字超出允许范围，请检查后重试。"))
+
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         app.logger.exception("unhandled error")

@@ -94,3 +94,12 @@ def test_database_backup_sqlite(tmp_path, monkeypatch):
     copy = sa.create_engine(f"sqlite:///{tmp_path / 'b.db'}")
     with copy.connect() as conn:
         assert conn.exec_driver_sql("SELECT x FROM t").scalar() == 42
+
+
+@pytest.mark.parametrize("query", ["page=99999999999999999999", "employer=99999999999999999999"])
+def test_a_number_too_large_for_the_database_is_a_400_not_a_500(client, login, query):
+    from app.accounts.models import Role
+    login(Role.SCHEDULER)
+    r = client.get(f"/schedule/registrations?{query}")
+    assert r.status_code == 400
+    assert "超出允许范围" in r.get_data(as_text=True)
