@@ -60,6 +60,7 @@ def open_candidate(page, session_id: int, name: str) -> None:
     else:
         card.get_by_role("link", name="打开评分表").click()
     expect(page.locator("h1")).to_contain_text(name)
+    expect(page.locator("body")).to_have_attribute("data-sheet-ready", "1")  # listeners attached
 
 
 def deduct(page, point: str, value: str, note: str | None = None) -> None:

@@ -271,4 +271,7 @@
     draw();
     setInterval(draw, 1000);
   });
+
+  // Every listener is attached: what a test (or a slow tablet's user) may now rely on.
+  document.body.dataset.sheetReady = "1";
 })();
