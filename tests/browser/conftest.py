@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -95,4 +96,10 @@ def open_menu(page, label: str, group: str) -> None:
     toggle = nav.get_by_role("button", name=group, exact=True)
     if toggle.count():
         toggle.click()
-    nav.get_by_role("link", name=label, exact=True).click()
+    link = nav.get_by_role("link", name=label, exact=True)
+    target = urlsplit(link.get_attribute("href") or "").path
+    link.click()
+    # Act on the new page only once it has loaded: a box ticked while it was still loading could be
+    # lost (seen under load in CI).
+    page.wait_for_url(lambda url: urlsplit(url).path == target)
+    page.wait_for_load_state("load")
