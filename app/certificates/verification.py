@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from app.catalog.models import CatalogItem
 from app.certificates import rules, signing
 from app.certificates.models import Certificate, CertificateCard, CertificateState
-from app.certificates.services import keyring, public_settings, status_of
+from app.certificates.services import status_of
+from app.certificates.settings import keyring, public_settings
 from app.core.timeutil import format_date, local_today
 from app.extensions import db
 from app.people.models import Person

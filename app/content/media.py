@@ -3,12 +3,12 @@ video and PDF checked by their bytes, all stored privately under UPLOAD_ROOT/con
 from __future__ import annotations
 
 import io
-import secrets
 from pathlib import Path
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from app.core.errors import DomainError
+from app.core.storage import private_path, store_private
 
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
 IMAGE_MAX_SIDE = 8000
@@ -75,17 +75,9 @@ def check_media(data: bytes, item_type: str) -> str:
 
 def store(root: str, data: bytes, suffix: str) -> str:
     """Write ``data`` under a random name in ``root``/content and return the name."""
-    folder = Path(root) / "content"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = secrets.token_hex(16) + "." + suffix
-    tmp = folder / (name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(folder / name)
-    return name
+    return store_private(root, "content", data, suffix)
 
 
 def path_of(root: str, name: str) -> Path:
     """The stored file's path; refuses names that could leave the folder."""
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise FileNotFoundError(name)
-    return Path(root) / "content" / name
+    return private_path(root, "content", name)

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from app.core.database import write_intent
 from app.db import utcnow
-from app.exams import delivery
+from app.exams import autosave, delivery
 from app.exams.delivery import ApiError
 from app.exams.openapi import SPEC
 from app.extensions import client_ip, csrf, db, limiter
@@ -85,12 +85,12 @@ def attempt():
 @api.route("/attempt/answers/<int:position>", methods=["PUT"])
 def save_answer(position: int):
     now = utcnow()
-    body = delivery.save_answer_by_token(_token(), position, request.get_json(silent=True), now)
+    body = autosave.save_answer_by_token(_token(), position, request.get_json(silent=True), now)
     if body is None:  # not answering in time: the full path finishes the attempt or says why not
         current = delivery.attempt_for_token(_token(), for_update=True)
         data = _json()
         try:
-            seq, saved = delivery.save_answer(current, position, data.get("answer"), data.get("seq"),
+            seq, saved = autosave.save_answer(current, position, data.get("answer"), data.get("seq"),
                                               data.get("flagged"), now)
         except ApiError as exc:
             if exc.code == "deadline_passed":

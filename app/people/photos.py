@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import io
-import secrets
 from pathlib import Path
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from app.core.errors import DomainError
+from app.core.storage import private_path, store_private
 
 ALLOWED_FORMATS = {"JPEG", "PNG"}
 
@@ -50,19 +50,11 @@ def process_photo(data: bytes, *, max_bytes: int, min_side: int, max_side: int, 
 
 def store_photo(root: str, jpeg: bytes) -> str:
     """Write the JPEG under a random name in ``root``/photos and return the name."""
-    folder = Path(root) / "photos"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = secrets.token_hex(16) + ".jpg"
-    tmp = folder / (name + ".part")
-    tmp.write_bytes(jpeg)
-    tmp.replace(folder / name)
-    return name
+    return store_private(root, "photos", jpeg, "jpg")
 
 
 def photo_path(root: str, name: str) -> Path:
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise FileNotFoundError(name)
-    return Path(root) / "photos" / name
+    return private_path(root, "photos", name)
 
 
 def remove_photo(root: str, name: str | None) -> None:

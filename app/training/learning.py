@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.core import audit
 from app.core.errors import DomainError
+from app.core.storage import private_path, store_private
 from app.db import utcnow
 from app.extensions import db
 from app.training import progress
@@ -29,9 +30,10 @@ def storage_dir(upload_root: str) -> Path:
 
 def file_path(upload_root: str, name: str) -> Path:
     """The stored file's path; names are our own random tokens, never user input."""
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise DomainError("文件不存在")
-    return storage_dir(upload_root) / name
+    try:
+        return private_path(upload_root, "training", name)
+    except FileNotFoundError:
+        raise DomainError("文件不存在") from None
 
 
 def sniff_mp4(head: bytes) -> bool:
@@ -85,6 +87,7 @@ def store_video(upload_root: str, stream: BinaryIO, *, max_bytes: int = VIDEO_MA
     head = stream.read(64)
     if not sniff_mp4(head):
         raise DomainError("只能上传 MP4 视频文件（H.264 编码）")
+    storage_dir(upload_root)  # created on first upload
     name = secrets.token_hex(16) + ".mp4"
     path = file_path(upload_root, name)
     written = len(head)
@@ -108,9 +111,7 @@ def store_pdf(upload_root: str, data: bytes) -> str:
         raise DomainError(f"PDF 文件不能超过 {PDF_MAX_BYTES // (1024 * 1024)} MB")
     if not data.startswith(b"%PDF-"):
         raise DomainError("只能上传 PDF 文件")
-    name = secrets.token_hex(16) + ".pdf"
-    file_path(upload_root, name).write_bytes(data)
-    return name
+    return store_private(upload_root, "training", data, "pdf")
 
 
 def attach_video(lesson: Lesson, name: str, seconds: int | None, *, actor) -> None:

@@ -34,7 +34,7 @@ from hypothesis.stateful import (
 from app.accounts.models import Role, User
 from app.core.errors import DomainError
 from app.db import utcnow
-from app.exams import delivery, proctoring, services
+from app.exams import autosave, delivery, proctoring, services
 from app.exams.delivery import ApiError
 from app.exams.models import Attempt, AttemptAnswer, AttemptStatus
 from app.extensions import db
@@ -220,7 +220,7 @@ class DeliveryMachine(RuleBasedStateMachine):
         answer = self._answer(position, choice, clear)
         self.seq += step  # the terminal's counter moves with every change, sent or not
         seq = self.seq
-        out = self._request(lambda: delivery.save_answer(self._attempt(), position, answer, seq, flagged, self.now))
+        out = self._request(lambda: autosave.save_answer(self._attempt(), position, answer, seq, flagged, self.now))
         gate = self._write_gate()
         if gate == "deadline_passed":
             self._expect_error(out, gate, 409)
@@ -263,7 +263,7 @@ class DeliveryMachine(RuleBasedStateMachine):
         stored_seq = self.acked[position][1]
         seq = stored_seq - back % stored_seq
         answer = self._answer(position, choice, clear)
-        out = self._request(lambda: delivery.save_answer(self._attempt(), position, answer, seq, flagged, self.now))
+        out = self._request(lambda: autosave.save_answer(self._attempt(), position, answer, seq, flagged, self.now))
         gate = self._write_gate()
         if gate == "deadline_passed":
             self._expect_error(out, gate, 409)

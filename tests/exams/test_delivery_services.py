@@ -8,7 +8,7 @@ import yaml
 from app.catalog.services import item_by_name
 from app.core.errors import DomainError
 from app.db import utcnow
-from app.exams import delivery, proctoring
+from app.exams import autosave, delivery, proctoring
 from app.exams.models import Attempt, AttemptStatus
 from app.extensions import db
 from app.papers import services as paper_services
@@ -55,7 +55,7 @@ def test_pause_stops_the_clock_and_resume_gives_it_back(app, world):
         later = now + dt.timedelta(minutes=10)
         assert delivery.remaining(attempt, later) == left
         with pytest.raises(delivery.ApiError) as err:
-            delivery.save_answer(attempt, 1, "T", 1, None, later)
+            autosave.save_answer(attempt, 1, "T", 1, None, later)
         assert err.value.code == "not_answering"
         proctoring.act(sessions[0], attempt.registration_id, "resume", reason="来电", actor=None, now=later)
         assert delivery.remaining(attempt, later) == left
@@ -75,7 +75,7 @@ def test_key_correction_regrades_who_saw_the_version(app, world):
                                                                  PaperQuestion.position == 1))
         version = db.session.get(QuestionVersion, first.question_version_id)
         shown = delivery.to_display(version.answer, first.option_order)
-        delivery.save_answer(attempt, 1, shown, 1, None, now)
+        autosave.save_answer(attempt, 1, shown, 1, None, now)
         delivery.submit(attempt, now)
         before = attempt.score
         wrong = {"T": "F", "F": "T"}.get(version.answer) or ("A" if version.answer != "A" else "B")

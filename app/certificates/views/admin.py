@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.accounts.models import Role
 from app.accounts.permissions import can_view_person, role_required
 from app.certificates import bp, pdf, services
+from app.certificates import settings as cert_settings
 from app.certificates.forms import (
     CancelForm,
     DismissForm,
@@ -202,12 +203,12 @@ def proposal_dismiss(proposal_id: int):
 @bp.route("/certificates/settings", methods=["GET", "POST"])
 @role_required(*OFFICER)
 def settings():
-    current = services.get_settings()
+    current = cert_settings.get_settings()
     form = SettingsForm(data=current.__dict__) if request.method == "GET" else SettingsForm()
     if form.validate_on_submit():
-        values = {key: getattr(form, key).data for key in services.SETTING_FIELDS}
+        values = {key: getattr(form, key).data for key in cert_settings.SETTING_FIELDS}
         try:
-            services.save_settings(values, reason=form.reason.data)
+            cert_settings.save_settings(values, reason=form.reason.data)
         except DomainError as exc:
             db.session.rollback()
             apply_domain_error(form, exc)
