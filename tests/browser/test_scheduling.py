@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 from PIL import Image
+from playwright.sync_api import expect
 
 from app.accounts import services as account_services
 from app.accounts.models import Role
@@ -157,8 +158,9 @@ def _proctor_checks_in(page, ticket_no: str) -> None:
     """Type the ticket number; the name, photo and roster update without a reload."""
     _menu(page, "今日场次")
     page.locator("#my-sessions").get_by_role("link", name="签到").click()
+    page.wait_for_load_state("load")
     code = page.get_by_label("扫描准考证二维码或输入准考证号")
-    assert code.evaluate("el => document.activeElement === el")  # autofocus for the USB scanner
+    expect(code).to_be_focused()  # autofocus for the USB scanner
     code.fill(ticket_no)
     code.press("Enter")
     name = page.locator("#checkin-result .checkin-name")
