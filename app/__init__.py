@@ -39,6 +39,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'app.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file cannot drop the connection: no liveness check (one more statement) at each checkout.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("UPLOAD_ROOT", str(instance / "uploads"))
@@ -52,7 +57,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_hooks(app)
     _register_cli(app)
+    if app.config["EXAM_FAST_LANE"]:
+        _install_fast_lane(app)
     return app
+
+
+def _install_fast_lane(app: Flask) -> None:
+    """The terminal's autosave and heartbeat answered in front of Flask (see app.exams.fastlane)."""
+    from app.exams.api import sweep_due
+    from app.exams.fastlane import TerminalFastLane
+    from app.extensions import db
+    with app.app_context():
+        engines = db.engines  # this app's dict (tests swap its entry for a connection)
+    app.wsgi_app = TerminalFastLane(app.wsgi_app, engines, app.config, sweep_due)
 
 
 def _select_locale():

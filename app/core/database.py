@@ -28,15 +28,24 @@ def write_intent() -> None:
 
 
 @contextlib.contextmanager
-def read_only():
-    """Run the block in a read transaction — on SQLite it takes no write lock, even in a POST — and
-    end it afterwards, so that the request's next statement begins a (short) write transaction."""
-    from app.extensions import db
+def deferred():
+    """Transactions begun in the block take no write lock up front on SQLite (outside a request too)."""
     token = _force_deferred.set(True)
     try:
         yield
     finally:
         _force_deferred.reset(token)
+
+
+@contextlib.contextmanager
+def read_only():
+    """Run the block in a read transaction — on SQLite it takes no write lock, even in a POST — and
+    end it afterwards, so that the request's next statement begins a (short) write transaction."""
+    from app.extensions import db
+    try:
+        with deferred():
+            yield
+    finally:
         db.session.rollback()
 
 

@@ -84,35 +84,34 @@ def attempt():
 
 @api.route("/attempt/answers/<int:position>", methods=["PUT"])
 def save_answer(position: int):
+    """The full path of the autosave: the common case is answered by app.exams.fastlane before Flask;
+    this view gets what it steps aside from (and every save when it is switched off)."""
     now = utcnow()
-    body = autosave.save_answer_by_token(_token(), position, request.get_json(silent=True), now)
-    if body is None:  # not answering in time: the full path finishes the attempt or says why not
-        current = delivery.attempt_for_token(_token(), for_update=True)
-        data = _json()
-        try:
-            seq, saved = autosave.save_answer(current, position, data.get("answer"), data.get("seq"),
-                                              data.get("flagged"), now)
-        except ApiError as exc:
-            if exc.code == "deadline_passed":
-                db.session.commit()  # the attempt was finished by this access
-                return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
-            raise
-        body = {"position": position, "seq": seq, "saved": saved, "server_time": delivery._iso(now),
-                "deadline": delivery._iso(current.deadline_at), "state": current.status}
+    current = delivery.attempt_for_token(_token(), for_update=True)
+    data = _json()
+    try:
+        seq, saved = autosave.save_answer(current, position, data.get("answer"), data.get("seq"),
+                                          data.get("flagged"), now)
+    except ApiError as exc:
+        if exc.code == "deadline_passed":
+            db.session.commit()  # the attempt was finished by this access
+            return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
+        raise
+    body = {"position": position, "seq": seq, "saved": saved, "server_time": delivery._iso(now),
+            "deadline": delivery._iso(current.deadline_at), "state": current.status}
     db.session.commit()
     return jsonify(body)
 
 
 @api.route("/attempt/heartbeat", methods=["POST"])
 def heartbeat():
+    """The full path of the heartbeat (see save_answer); it also runs the periodic sweep."""
     now = utcnow()
-    body = delivery.heartbeat_by_token(_token(), now)
-    if body is None:  # past the deadline, or changed meanwhile: the full path under the row lock
-        current = delivery.attempt_for_token(_token(), for_update=True)
-        delivery.heartbeat(current, now)
-        # Built inside the transaction: after the commit, a lazy load would begin a new write
-        # transaction and queue for the SQLite write lock a second time.
-        body = delivery.attempt_state(current, now)
+    current = delivery.attempt_for_token(_token(), for_update=True)
+    delivery.heartbeat(current, now)
+    # Built inside the transaction: after the commit, a lazy load would begin a new write
+    # transaction and queue for the SQLite write lock a second time.
+    body = delivery.attempt_state(current, now)
     db.session.commit()
     _maybe_sweep()
     return jsonify(body)
@@ -133,9 +132,14 @@ def openapi():
     return jsonify(SPEC)
 
 
+def sweep_due() -> bool:
+    """Whether this process's next heartbeat should run the sweep (the fast lane then steps aside)."""
+    return time.monotonic() - _last_sweep[0] >= SWEEP_EVERY_SECONDS
+
+
 def _maybe_sweep() -> None:
     """The running app finishes expired attempts itself: at most every 30 s per process, on a heartbeat."""
-    if time.monotonic() - _last_sweep[0] < SWEEP_EVERY_SECONDS or not _sweep_lock.acquire(blocking=False):
+    if not sweep_due() or not _sweep_lock.acquire(blocking=False):
         return
     try:
         _last_sweep[0] = time.monotonic()

@@ -1,5 +1,5 @@
-"""The autosave of the terminal: an answer stored only when newer than what is stored, the fast path
-that reads outside the write lock, and the full path for attempts that are not answering in time."""
+"""The autosave of the terminal: an answer stored only when newer than what is stored. This is the full
+path (the ORM, the attempt's row locked); the common case is answered by app.exams.fastlane."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.core.database import read_only
-from app.exams.delivery import ApiError, _grace, _hash, _iso, finish_if_expired, to_original
+from app.exams.delivery import ApiError, _grace, finish_if_expired, to_original
 from app.exams.models import Attempt, AttemptAnswer, AttemptStatus
 from app.extensions import db
 from app.papers.models import PaperQuestion
@@ -59,41 +58,6 @@ def _store_answer(attempt_id: int, position: int, original: str | None, seq: int
         return seq, True
     stored = db.session.scalar(sa.select(table.c.seq).where(table.c.attempt_id == attempt_id, table.c.position == position))
     return stored, False
-
-
-def save_answer_by_token(token: str | None, position: int, data, now: dt.datetime) -> dict | None:
-    """The autosave as the terminal sends it. Everything that only reads — the attempt, the question,
-    checking and translating the answer — runs before the write lock is taken; the write transaction
-    is two statements: the attempt's last-seen time, only while it is answering in time (which also
-    locks its row against a concurrent submit), and the answer upsert guarded by seq. Returns the
-    response body, or None when the attempt is not answering in time (paused, finished, past the
-    deadline and grace): the caller then takes ``save_answer``, which finishes or refuses as the rules
-    say. Raises ApiError 400/401/404/422 for bad input."""
-    if not token or len(token) > 200:
-        raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
-    with read_only():
-        row = db.session.execute(
-            sa.select(Attempt.id, Attempt.status, Attempt.deadline_at, Attempt.paper_id)
-            .where(Attempt.token_hash == _hash(token))).first()
-        if row is None:
-            raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
-        if not isinstance(data, dict):
-            raise ApiError(400, "bad_request", "请求格式不正确")
-        answer, seq, flagged = data.get("answer"), data.get("seq"), data.get("flagged")
-        _check_save_input(position, seq)
-        if row.status != AttemptStatus.ANSWERING or (row.deadline_at is not None and now > row.deadline_at + _grace()):
-            return None  # refused for the state before the answer is even looked at
-        original = _original_answer(row.paper_id, position, answer)
-    table = Attempt.__table__
-    answering = db.session.execute(
-        sa.update(table).where(table.c.id == row.id, table.c.status == AttemptStatus.ANSWERING,
-                               sa.or_(table.c.deadline_at.is_(None), table.c.deadline_at >= now - _grace()))
-        .values(last_seen_at=now).returning(table.c.id))
-    if answering.first() is None:
-        return None
-    stored_seq, saved = _store_answer(row.id, position, original, seq, flagged, now)
-    return {"position": position, "seq": stored_seq, "saved": saved, "server_time": _iso(now),
-            "deadline": _iso(row.deadline_at), "state": AttemptStatus.ANSWERING}
 
 
 def save_answer(attempt: Attempt, position: int, answer, seq, flagged, now: dt.datetime) -> tuple[int, bool]:

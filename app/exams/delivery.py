@@ -15,7 +15,6 @@ from flask import current_app
 
 from app.catalog.models import CatalogItem
 from app.core import audit
-from app.core.database import read_only
 from app.core.errors import DomainError
 from app.core.ids import mask_id_number
 from app.exams.models import FINISHED, Attempt, AttemptAnswer, AttemptStatus, PreparedPaper
@@ -298,31 +297,6 @@ def heartbeat(attempt: Attempt, now: dt.datetime) -> None:
     attempt.last_seen_at = now
 
 
-def heartbeat_by_token(token: str | None, now: dt.datetime) -> dict | None:
-    """The heartbeat as the terminal sends it every 15 s: the clock and progress read outside the write
-    lock, then one statement records the sign of life, on condition that the state has not changed
-    meanwhile (extra time given in between shows at the next heartbeat). Returns the clock part of
-    the state (what the terminal reads from a heartbeat), or None when the attempt must be finished
-    first or changed under us: the caller then takes the full path.
-    Raises ApiError 401 for an unknown token."""
-    if not token or len(token) > 200:
-        raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
-    with read_only():
-        row = db.session.execute(
-            sa.select(Attempt.id, Attempt.status, Attempt.deadline_at, Attempt.paused_at, Attempt.paper_id)
-            .where(Attempt.token_hash == _hash(token))).first()
-        if row is None:
-            raise ApiError(401, "invalid_token", "登录已失效，请重新登录")
-        if row.status == AttemptStatus.ANSWERING and row.deadline_at is not None and now >= row.deadline_at:
-            return None  # the full path finishes it, with the deadline as finish time
-        body = _clock_state(row, now)
-    table = Attempt.__table__
-    touched = db.session.execute(
-        sa.update(table).where(table.c.id == row.id, table.c.status == row.status)
-        .values(last_seen_at=now).returning(table.c.id)).first()
-    return body if touched is not None else None
-
-
 def _clock_state(row, now: dt.datetime) -> dict:
     """State, clock and progress of an attempt row (status, deadline_at, paused_at, id, paper_id)."""
     deadline = row.deadline_at
@@ -369,4 +343,4 @@ def sweep(now: dt.datetime, limit: int = 500) -> int:
 
 
 __all__ = ["ApiError", "terminal_login", "attempt_for_token", "attempt_state", "paper_payload", "heartbeat",
-           "heartbeat_by_token", "submit", "sweep", "remaining", "finish_if_expired", "prepare_paper"]
+           "submit", "sweep", "remaining", "finish_if_expired", "prepare_paper"]

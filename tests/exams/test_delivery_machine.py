@@ -1,6 +1,10 @@
 """A hypothesis state machine over the delivery services (app.exams.delivery and the proctor's actions)
 with a clock the test controls.
 
+Saves, replayed saves and heartbeats go, at the example's choice, to the fast lane first
+(app.exams.fastlane, as the server does) and to the full path only when it steps aside, or to the full
+path alone: both must keep the same rules.
+
 Each step runs like one API request: the attempt is opened by its bearer token, the step commits on success
 and rolls back on an error (except deadline_passed, which the API commits because that access finished the
 attempt). A model keeps what the terminal was told: acknowledged answers, the deadline, the state. After
@@ -34,7 +38,7 @@ from hypothesis.stateful import (
 from app.accounts.models import Role, User
 from app.core.errors import DomainError
 from app.db import utcnow
-from app.exams import autosave, delivery, proctoring, services
+from app.exams import autosave, delivery, fastlane, proctoring, services
 from app.exams.delivery import ApiError
 from app.exams.models import Attempt, AttemptAnswer, AttemptStatus
 from app.extensions import db
@@ -216,11 +220,23 @@ class DeliveryMachine(RuleBasedStateMachine):
                 clear=st.sampled_from([False, False, False, False, True]),
                 flagged=st.sampled_from([None, None, True, False]), step=st.integers(1, 3))
 
-    def _save(self, position, choice, clear, flagged, step):
+    def _store(self, position, answer, seq, flagged, fast):
+        """One autosave request: the fast lane when ``fast`` (the full path if it steps aside), else the full path."""
+        if fast:
+            db.session.commit()  # as in the server, no ORM transaction is open around the fast lane
+            body = fastlane.save(fastlane._Db(db.engines), self.token, position,
+                                 {"answer": answer, "seq": seq, "flagged": flagged}, self.now, GRACE)
+            if body is not None:
+                assert body["state"] == ANSWERING and body["position"] == position
+                assert body["deadline"] == delivery._iso(self.deadline), (body, self.deadline)
+                return body["seq"], body["saved"]
+        return self._request(lambda: autosave.save_answer(self._attempt(), position, answer, seq, flagged, self.now))
+
+    def _save(self, position, choice, clear, flagged, step, fast=True):
         answer = self._answer(position, choice, clear)
         self.seq += step  # the terminal's counter moves with every change, sent or not
         seq = self.seq
-        out = self._request(lambda: autosave.save_answer(self._attempt(), position, answer, seq, flagged, self.now))
+        out = self._store(position, answer, seq, flagged, fast)
         gate = self._write_gate()
         if gate == "deadline_passed":
             self._expect_error(out, gate, 409)
@@ -235,9 +251,9 @@ class DeliveryMachine(RuleBasedStateMachine):
             self.acked[position] = (original, seq, old_flag if flagged is None else flagged)
 
     @precondition(lambda self: self.token is not None)
-    @rule(**SAVE)
-    def save(self, position, choice, clear, flagged, step):
-        self._save(position, choice, clear, flagged, step)
+    @rule(**SAVE, fast=st.booleans())
+    def save(self, position, choice, clear, flagged, step, fast):
+        self._save(position, choice, clear, flagged, step, fast)
 
     @precondition(lambda self: self.token is not None and self.status != SUBMITTED)
     @rule(queue=st.lists(st.tuples(st.booleans(), st.integers(0, 20), *SAVE.values()), min_size=2, max_size=8))
@@ -252,18 +268,18 @@ class DeliveryMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.token is not None and self.acked)
     @rule(index=st.integers(0, 99), back=st.integers(0, 20), choice=st.integers(0, 63), clear=st.booleans(),
-          flagged=st.sampled_from([None, True, False]))
-    def replayed_save(self, index, back, choice, clear, flagged):
+          flagged=st.sampled_from([None, True, False]), fast=st.booleans())
+    def replayed_save(self, index, back, choice, clear, flagged, fast):
         """A retry or an older change arriving late: a seq at most the stored one, possibly another answer."""
-        self._replay(index, back, choice, clear, flagged)
+        self._replay(index, back, choice, clear, flagged, fast)
 
-    def _replay(self, index, back, choice, clear, flagged):
+    def _replay(self, index, back, choice, clear, flagged, fast=True):
         positions = sorted(self.acked)
         position = positions[index % len(positions)]
         stored_seq = self.acked[position][1]
         seq = stored_seq - back % stored_seq
         answer = self._answer(position, choice, clear)
-        out = self._request(lambda: autosave.save_answer(self._attempt(), position, answer, seq, flagged, self.now))
+        out = self._store(position, answer, seq, flagged, fast)
         gate = self._write_gate()
         if gate == "deadline_passed":
             self._expect_error(out, gate, 409)
@@ -287,13 +303,21 @@ class DeliveryMachine(RuleBasedStateMachine):
             self.now = target
 
     @precondition(lambda self: self.token is not None)
-    @rule()
-    def heartbeat(self):
+    @rule(fast=st.booleans())
+    def heartbeat(self, fast):
         def fn():
             a = self._attempt()
             delivery.heartbeat(a, self.now)
             return delivery.attempt_state(a, self.now)
-        out = self._request(fn)
+        if fast:
+            db.session.commit()  # as in the server, no ORM transaction is open around the fast lane
+        out = fastlane.heartbeat(fastlane._Db(db.engines), self.token, self.now) if fast else None
+        if out is not None:
+            assert not self._expired(), "the fast lane answered a heartbeat that must finish the attempt"
+            assert out["answered"] == sum(1 for o, _, _ in self.acked.values() if o is not None)
+            assert out["total"] == 100
+        else:
+            out = self._request(fn)
         assert not isinstance(out, Exception), out
         if self._expired():
             self._finish(self.deadline)
