@@ -20,11 +20,12 @@ The rules it applies are the full path's (``autosave.save_answer``, ``delivery.h
 - on SQLite the reading happens in a read transaction, and the write transaction is short and takes
   the write lock up front (``BEGIN IMMEDIATE`` through ``app.core.database``'s engine events).
 
-``functions save()`` and ``heartbeat()`` take ``now`` so that tests drive them with their own clock;
+``save()`` and ``heartbeat()`` take ``now``, so that tests drive them with their own clock;
 they return the response body or None ("step aside").
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -114,11 +115,21 @@ class _Db:
             value = dt.datetime.fromisoformat(value)
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
-    def connect(self):
+    @contextlib.contextmanager
+    def connection(self):
+        """(connection, nested) for one request; a pooled connection is returned to the pool after it."""
         bind = self.engines[None]
         if isinstance(bind, sa.Engine):
-            return bind.connect(), False
-        return bind, True  # the tests' shared connection: savepoints, and it is not closed here
+            with bind.connect() as conn:
+                yield conn, False
+        else:
+            yield bind, True  # the tests' shared connection: savepoints, and it is not closed here
+
+    @staticmethod
+    def writing(conn, nested: bool):
+        """A write transaction (on SQLite, BEGIN IMMEDIATE through the engine's events): committed at the
+        end of the block unless rolled back in it, rolled back if the block raises."""
+        return conn.begin_nested() if nested else conn.begin()
 
     def read(self, conn, nested: bool, name: str, params: tuple):
         """All rows of one read. On SQLite a plain (deferred) transaction: no write lock is taken."""
@@ -159,8 +170,7 @@ def save(db: _Db, token: str | None, position: int, data, now: dt.datetime, grac
     if token_hash is None or parsed is None or not 1 <= position <= 1000:
         return None
     answer, seq, flagged = parsed
-    conn, nested = db.connect()
-    try:
+    with db.connection() as (conn, nested):
         rows = db.read(conn, nested, "question", (position, token_hash))
         if not rows:
             return None  # unknown token or no such question: the full path answers 401/404
@@ -174,8 +184,7 @@ def save(db: _Db, token: str | None, position: int, data, now: dt.datetime, grac
             return None  # the full path answers 422 with the reason
         original = to_original(shown, order) if shown else None
         at = db.when(now)
-        tx = conn.begin_nested() if nested else conn.begin()
-        try:
+        with db.writing(conn, nested) as tx:
             touched = conn.exec_driver_sql(db.sql["touch_answering"],
                                            (at, token_hash, ANSWERING, db.when(now - grace))).fetchall()
             if not touched:
@@ -191,14 +200,6 @@ def save(db: _Db, token: str | None, position: int, data, now: dt.datetime, grac
             else:
                 stored = conn.exec_driver_sql(db.sql["stored_seq"], (attempt_id, position)).scalar()
                 saved = False
-            tx.commit()
-        except BaseException:
-            if tx.is_active:
-                tx.rollback()
-            raise
-    finally:
-        if not nested:
-            conn.close()
     return {"position": position, "seq": stored, "saved": saved, "server_time": _iso(now),
             "deadline": _iso(db.parse_when(deadline)), "state": ANSWERING}
 
@@ -208,8 +209,7 @@ def heartbeat(db: _Db, token: str | None, now: dt.datetime) -> dict | None:
     token_hash = _token_hash(token)
     if token_hash is None:
         return None
-    conn, nested = db.connect()
-    try:
+    with db.connection() as (conn, nested):
         rows = db.read(conn, nested, "clock", (token_hash,))
         if not rows:
             return None
@@ -217,20 +217,11 @@ def heartbeat(db: _Db, token: str | None, now: dt.datetime) -> dict | None:
         deadline, paused_at = db.parse_when(deadline), db.parse_when(paused_at)
         if status == ANSWERING and deadline is not None and now >= deadline:
             return None  # the full path finishes it, with the deadline as finish time
-        tx = conn.begin_nested() if nested else conn.begin()
-        try:
+        with db.writing(conn, nested) as tx:
             touched = conn.exec_driver_sql(db.sql["touch"], (db.when(now), attempt_id, status)).fetchall()
             if not touched:
                 tx.rollback()
                 return None  # changed meanwhile (paused, extra time, finished): the full path reads it again
-            tx.commit()
-        except BaseException:
-            if tx.is_active:
-                tx.rollback()
-            raise
-    finally:
-        if not nested:
-            conn.close()
     shown = deadline
     if status == PAUSED and paused_at and deadline:
         shown = deadline + (now - paused_at)  # shown as if the clock stood still
