@@ -156,14 +156,24 @@ def enrol(tc: TrainingClass, people: list[Person], *, actor) -> list[tuple[Perso
         raise DomainError("培训班已结班，不能再报名")
     taken = db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(
         Enrolment.class_id == tc.id, Enrolment.state != EnrolmentState.WITHDRAWN)) or 0
-    existing = {e.person_id for e in db.session.scalars(sa.select(Enrolment).where(Enrolment.class_id == tc.id))}
+    existing = {e.person_id: e for e in db.session.scalars(sa.select(Enrolment).where(Enrolment.class_id == tc.id))}
     out = []
     for person in people:
-        if person.id in existing:
+        earlier = existing.get(person.id)
+        if earlier is not None and earlier.state != EnrolmentState.WITHDRAWN:
             out.append((person, f"{person.name} 已在本班"))
             continue
         if taken >= tc.capacity:
             out.append((person, f"本班已满（{tc.capacity} 人），{person.name} 未能报名"))
+            continue
+        if earlier is not None:  # withdrawn before: back in the class, with the hours already signed for
+            earlier.state = EnrolmentState.ENROLLED
+            db.session.flush()
+            audit.record("class.enrol", "enrolment", earlier.id, actor=actor,
+                         before={"state": EnrolmentState.WITHDRAWN.value},
+                         after={"class": tc.id, "person": person.id_number[-4:], "state": EnrolmentState.ENROLLED.value})
+            taken += 1
+            out.append((person, None))
             continue
         enrolment = Enrolment(class_id=tc.id, person_id=person.id, employer_id=person.employer_id,
                               enrolled_by_id=getattr(actor, "id", None))
@@ -172,9 +182,30 @@ def enrol(tc: TrainingClass, people: list[Person], *, actor) -> list[tuple[Perso
         audit.record("class.enrol", "enrolment", enrolment.id, actor=actor,
                      after={"class": tc.id, "person": person.id_number[-4:]})
         taken += 1
-        existing.add(person.id)
+        existing[person.id] = enrolment
         out.append((person, None))
     return out
+
+
+def withdraw(enrolment: Enrolment, reason: str, *, actor) -> None:
+    """退出培训班: the person leaves the class (the seat is freed; hours already signed for are kept and
+    count again if they re-enrol). Only while in training and the class is not closed; a reason is required."""
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("请填写退出原因", field="reason")
+    if len(reason) > 200:
+        raise DomainError("退出原因不能超过 200 个字", field="reason")
+    if enrolment.state == EnrolmentState.COMPLETED:
+        raise DomainError(f"{enrolment.person.name} 已结业，不能退出")
+    if enrolment.state == EnrolmentState.WITHDRAWN:
+        raise DomainError(f"{enrolment.person.name} 已退出本班")
+    if enrolment.training_class.state == ClassState.CLOSED:
+        raise DomainError("培训班已结班，不能再办理退出")
+    enrolment.state = EnrolmentState.WITHDRAWN
+    db.session.flush()
+    audit.record("class.withdraw", "enrolment", enrolment.id, actor=actor,
+                 before={"state": EnrolmentState.ENROLLED.value},
+                 after={"state": EnrolmentState.WITHDRAWN.value, "reason": reason})
 
 
 def enrolment_for(tc: TrainingClass, person_id: int) -> Enrolment | None:

@@ -42,6 +42,7 @@ ACCESS: dict[str, object] = {
     "training.class_state": {A, S},
     "training.meeting_new": {A, S},
     "training.class_enrol": {A, S, EM},
+    "training.enrolment_withdraw": {A, S, EM},
     "training.meeting_detail": STAFF,
     "training.meeting_mark": STAFF,
     "training.class_test": STAFF,

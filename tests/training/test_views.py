@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from app.accounts.models import Role
 from app.catalog.services import item_by_name
+from app.core.audit import AuditEntry
 from app.extensions import db
 from app.training import classes as class_svc
 from app.training.models import Course, Enrolment, Lesson, LessonProgress, MockExam, VersionStatus
@@ -278,3 +279,58 @@ def test_with_csrf_on_uploads_and_heartbeats_need_the_token(app, world, tmp_path
                content_type="multipart/form-data")
     assert r.status_code == 400
     assert c.post("/training/learn/1/lessons/1/beat", json={"position": 1}).status_code == 400
+
+
+def test_an_employer_withdraws_its_own_staff_with_a_reason_and_can_enrol_them_again(client, login, world):
+    class_id, _m, enrolment_id, lesson_id, _v = _setup(client, world)
+    with app_ctx(client):
+        other_id = db.session.scalar(sa.select(Enrolment.id).where(Enrolment.class_id == class_id,
+                                                                   Enrolment.person_id == world.person_b))
+    login(EM)
+    page = client.get(f"/training/classes/{class_id}").get_data(as_text=True)
+    assert f"/training/enrolments/{enrolment_id}/withdraw" in page and f"/training/enrolments/{other_id}/withdraw" not in page
+    # another employer's person: refused, nothing changes
+    assert client.post(f"/training/enrolments/{other_id}/withdraw", data={"reason": "调岗"}).status_code == 403
+    # no reason: a message, nothing changes
+    r = client.post(f"/training/enrolments/{enrolment_id}/withdraw", data={"reason": " "}, follow_redirects=True)
+    assert "请填写退出原因" in r.get_data(as_text=True)
+    with app_ctx(client):
+        assert db.session.get(Enrolment, enrolment_id).state == "enrolled"
+    r = client.post(f"/training/enrolments/{enrolment_id}/withdraw", data={"reason": "员工调岗，不再从事电工作业"},
+                    follow_redirects=True)
+    assert "已退出本班" in r.get_data(as_text=True)
+    with app_ctx(client):
+        assert db.session.get(Enrolment, enrolment_id).state == "withdrawn"
+        assert db.session.get(Enrolment, other_id).state == "enrolled"
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "class.withdraw",
+                                                              AuditEntry.object_id == str(enrolment_id)))
+        assert entry is not None and "员工调岗" in str(entry.after)
+    client.post(f"/training/enrolments/{enrolment_id}/withdraw", data={"reason": "重复提交"})  # refused: once only
+    with app_ctx(client):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "class.withdraw", AuditEntry.object_id == str(enrolment_id))) == 1
+    # the withdrawn candidate can no longer learn in the class
+    login(C)
+    assert client.get(f"/training/learn/{enrolment_id}/lessons/{lesson_id}").status_code == 404
+    # enrolled again: the same enrolment is back in training
+    login(EM)
+    r = client.post(f"/training/classes/{class_id}/enrol", data={"person_ids": [world.person_a]}, follow_redirects=True)
+    assert "已报名" in r.get_data(as_text=True)
+    with app_ctx(client):
+        rows = db.session.scalars(sa.select(Enrolment).where(Enrolment.class_id == class_id,
+                                                             Enrolment.person_id == world.person_a)).all()
+        assert [(e.id, e.state) for e in rows] == [(enrolment_id, "enrolled")]
+    login(C)
+    assert client.get(f"/training/learn/{enrolment_id}/lessons/{lesson_id}").status_code == 200
+
+
+def test_a_completed_enrolment_cannot_be_withdrawn(client, login, world):
+    class_id, _m, enrolment_id, _l, _v = _setup(client, world)
+    with app_ctx(client):
+        db.session.get(Enrolment, enrolment_id).state = "completed"
+        db.session.commit()
+    login(A)
+    r = client.post(f"/training/enrolments/{enrolment_id}/withdraw", data={"reason": "误操作"}, follow_redirects=True)
+    assert "已结业，不能退出" in r.get_data(as_text=True)
+    with app_ctx(client):
+        assert db.session.get(Enrolment, enrolment_id).state == "completed"

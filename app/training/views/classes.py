@@ -172,6 +172,24 @@ def class_enrol(class_id: int):
                            enrolled=enrolled)
 
 
+@bp.route("/training/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
+@role_required(A, S, EM)
+def enrolment_withdraw(enrolment_id: int):
+    """退出: the office for anyone, an employer for its own staff; the reason goes to the audit log."""
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if not current_user.has_role(*OFFICE) and enrolment.employer_id != current_user.employer_id:
+        abort(403)
+    try:
+        svc.withdraw(enrolment, request.form.get("reason", ""), actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s 已退出本班。", name=enrolment.person.name), "success")
+    return redirect(url_for("training.class_detail", class_id=enrolment.class_id))
+
+
 @bp.route("/training/meetings/<int:meeting_id>")
 @role_required(*CLASS_STAFF)
 def meeting_detail(meeting_id: int):

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.people.models import Person
 from app.training import classes as class_svc
 from app.training.courses import can_edit
-from app.training.models import Course, CourseVersion, Enrolment, Lesson, Meeting, TrainingClass
+from app.training.models import Course, CourseVersion, Enrolment, EnrolmentState, Lesson, Meeting, TrainingClass
 
 A, S, T, EM, C = Role.ADMIN, Role.SCHEDULER, Role.TRAINER, Role.EMPLOYER, Role.CANDIDATE
 OFFICE = (A, S)
@@ -86,6 +86,6 @@ def my_person() -> Person:
 
 def my_enrolment_or_404(enrolment_id: int) -> Enrolment:
     enrolment = db.get_or_404(Enrolment, enrolment_id)
-    if enrolment.person_id != my_person().id:
-        abort(404)
+    if enrolment.person_id != my_person().id or enrolment.state == EnrolmentState.WITHDRAWN:
+        abort(404)  # a withdrawn person no longer learns (or earns hours) in the class
     return enrolment
