@@ -148,6 +148,31 @@ def set_class_state(tc: TrainingClass, state: ClassState, *, actor) -> None:
                  after={"state": str(state)})
 
 
+def cancel_meeting(meeting: Meeting, reason: str, *, actor) -> None:
+    """取消课次: a meeting set by mistake or called off, removed before anybody signed in (hours credited
+    there would otherwise vanish). The room and the trainers are free again; the audit entry keeps what
+    the meeting was and why it was cancelled. To move a meeting, cancel it and add the new time."""
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("请填写取消原因", field="reason")
+    if len(reason) > 200:
+        raise DomainError("取消原因不能超过 200 个字", field="reason")
+    tc = meeting.training_class
+    if tc.state == ClassState.CLOSED:
+        raise DomainError("培训班已结班，不能再取消课次")
+    signed = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)
+                               .where(Attendance.meeting_id == meeting.id)) or 0
+    if signed:
+        raise DomainError(f"该课次已有 {signed} 人签到，学时已计入，不能取消")
+    before = {"meeting": meeting.id, "starts": meeting.starts_at.isoformat(), "ends": meeting.ends_at.isoformat(),
+              "hours": meeting.hours, "topic": meeting.topic}
+    tc.meetings.remove(meeting)
+    db.session.delete(meeting)
+    db.session.flush()
+    audit.record("class.meeting_cancel", "training_class", tc.id, actor=actor, before=before,
+                 after={"reason": reason})
+
+
 # ---- enrolment ------------------------------------------------------------------------------
 
 def enrol(tc: TrainingClass, people: list[Person], *, actor) -> list[tuple[Person, str | None]]:

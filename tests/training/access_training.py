@@ -41,6 +41,7 @@ ACCESS: dict[str, object] = {
     "training.class_detail": {A, S, T, EM},
     "training.class_state": {A, S},
     "training.meeting_new": {A, S},
+    "training.meeting_cancel": {A, S},
     "training.class_enrol": {A, S, EM},
     "training.enrolment_withdraw": {A, S, EM},
     "training.meeting_detail": STAFF,

@@ -14,7 +14,7 @@ from app.catalog.services import item_by_name
 from app.core.audit import AuditEntry
 from app.extensions import db
 from app.training import classes as class_svc
-from app.training.models import Course, Enrolment, Lesson, LessonProgress, MockExam, VersionStatus
+from app.training.models import Course, Enrolment, Lesson, LessonProgress, Meeting, MockExam, VersionStatus
 from tests.conftest import app_ctx
 from tests.training import fixtures
 from tests.training.test_pure import tiny_mp4
@@ -334,3 +334,34 @@ def test_a_completed_enrolment_cannot_be_withdrawn(client, login, world):
     assert "已结业，不能退出" in r.get_data(as_text=True)
     with app_ctx(client):
         assert db.session.get(Enrolment, enrolment_id).state == "completed"
+
+
+def test_the_office_cancels_a_meeting_nobody_signed_in_to_with_a_reason(client, login, world):
+    class_id, meeting_id, enrolment_id, _l, _v = _setup(client, world)
+    with app_ctx(client):
+        tc = db.session.get(class_svc.TrainingClass, class_id)
+        start = tc.meetings[0].starts_at + dt.timedelta(days=1)
+        later = Meeting(training_class=tc, starts_at=start, ends_at=start + dt.timedelta(hours=3), hours=4, topic="触电急救")
+        db.session.add(later)
+        db.session.commit()
+        signed_id, free_id, free_topic = tc.meetings[0].id, later.id, later.topic
+    login(T)
+    client.post(f"/training/meetings/{signed_id}/mark", data={"person_ids": [enrolment_id]})
+    assert client.post(f"/training/meetings/{free_id}/cancel", data={"reason": "教师病假"}).status_code == 403
+    login(S)
+    page = client.get(f"/training/classes/{class_id}").get_data(as_text=True)
+    assert f"/training/meetings/{free_id}/cancel" in page
+    r = client.post(f"/training/meetings/{free_id}/cancel", data={"reason": ""}, follow_redirects=True)
+    assert "请填写取消原因" in r.get_data(as_text=True)
+    r = client.post(f"/training/meetings/{signed_id}/cancel", data={"reason": "改期"}, follow_redirects=True)
+    assert "人签到，学时已计入，不能取消" in r.get_data(as_text=True)
+    r = client.post(f"/training/meetings/{free_id}/cancel", data={"reason": "培训教师临时病假，另行安排"},
+                    follow_redirects=True)
+    assert "课次已取消" in r.get_data(as_text=True)
+    with app_ctx(client):
+        assert db.session.get(Meeting, free_id) is None and db.session.get(Meeting, signed_id) is not None
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "class.meeting_cancel",
+                                                              AuditEntry.object_id == str(class_id)))
+        assert entry is not None and "病假" in str(entry.after) and str(free_id) in str(entry.before)
+        assert free_topic in str(entry.before)
+    assert client.get(f"/training/meetings/{free_id}").status_code == 404

@@ -116,6 +116,22 @@ def meeting_new(class_id: int):
     return redirect(url_for("training.class_detail", class_id=tc.id))
 
 
+@bp.route("/training/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@role_required(*OFFICE)
+def meeting_cancel(meeting_id: int):
+    meeting = meeting_or_403(meeting_id)
+    class_id = meeting.class_id
+    try:
+        svc.cancel_meeting(meeting, request.form.get("reason", ""), actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("课次已取消。"), "success")
+    return redirect(url_for("training.class_detail", class_id=class_id))
+
+
 @bp.route("/training/classes/<int:class_id>/state", methods=["POST"])
 @role_required(*OFFICE)
 def class_state(class_id: int):
