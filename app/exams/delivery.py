@@ -299,14 +299,19 @@ def heartbeat(attempt: Attempt, now: dt.datetime) -> None:
 
 def _clock_state(row, now: dt.datetime) -> dict:
     """State, clock and progress of an attempt row (status, deadline_at, paused_at, id, paper_id)."""
-    deadline = row.deadline_at
-    if row.status == AttemptStatus.PAUSED and row.paused_at and deadline:
-        deadline = deadline + (now - row.paused_at)  # shown as if the clock stood still
     answered, total = db.session.execute(sa.select(
         sa.select(sa.func.count()).select_from(AttemptAnswer).where(
             AttemptAnswer.attempt_id == row.id, AttemptAnswer.answer.is_not(None)).scalar_subquery(),
         sa.select(sa.func.count()).select_from(PaperQuestion).where(
             PaperQuestion.paper_id == row.paper_id).scalar_subquery())).one()
+    return clock_body(row, answered, total, now)
+
+
+def clock_body(row, answered: int, total: int, now: dt.datetime) -> dict:
+    """The clock part of the state from a row (id, status, deadline_at, paused_at) and its progress."""
+    deadline = row.deadline_at
+    if row.status == AttemptStatus.PAUSED and row.paused_at and deadline:
+        deadline = deadline + (now - row.paused_at)  # shown as if the clock stood still
     return {"attempt_id": row.id, "state": row.status, "server_time": _iso(now), "deadline": _iso(deadline),
             "remaining_seconds": remaining(row, now), "answered": answered, "total": total}
 
@@ -343,4 +348,4 @@ def sweep(now: dt.datetime, limit: int = 500) -> int:
 
 
 __all__ = ["ApiError", "terminal_login", "attempt_for_token", "attempt_state", "paper_payload", "heartbeat",
-           "submit", "sweep", "remaining", "finish_if_expired", "prepare_paper"]
+           "submit", "sweep", "remaining", "clock_body", "finish_if_expired", "prepare_paper"]

@@ -27,19 +27,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import io
 import json
 import logging
 import re
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from app.core.database import deferred
 from app.core.security import CSP
-from app.exams.delivery import GRACE_SECONDS_DEFAULT, _iso, to_original
-from app.exams.models import FINISHED, AttemptStatus
+from app.exams.delivery import GRACE_SECONDS_DEFAULT, _hash, _iso, clock_body, to_original
+from app.exams.models import AttemptStatus
 from app.questions.types import KeyError_, kind
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,6 @@ SAVE_PATH = re.compile(r"/api/v1/attempt/answers/([1-9][0-9]{0,3})\Z")
 HEARTBEAT_PATH = "/api/v1/attempt/heartbeat"
 MAX_BODY = 4096  # an autosave is ~50 bytes; anything larger goes to the full path and its limits
 ANSWERING = AttemptStatus.ANSWERING.value
-PAUSED = AttemptStatus.PAUSED.value
 
 # Written with "?" placeholders (SQLite); "%s" for PostgreSQL (psycopg).
 SQL = {
@@ -158,9 +157,7 @@ def _normalised(data) -> tuple | None:
 
 
 def _token_hash(token: str | None) -> str | None:
-    if not token or len(token) > 200:
-        return None
-    return hashlib.sha256(token.encode()).hexdigest()
+    return _hash(token) if token and len(token) <= 200 else None
 
 
 def save(db: _Db, token: str | None, position: int, data, now: dt.datetime, grace: dt.timedelta) -> dict | None:
@@ -222,15 +219,8 @@ def heartbeat(db: _Db, token: str | None, now: dt.datetime) -> dict | None:
             if not touched:
                 tx.rollback()
                 return None  # changed meanwhile (paused, extra time, finished): the full path reads it again
-    shown = deadline
-    if status == PAUSED and paused_at and deadline:
-        shown = deadline + (now - paused_at)  # shown as if the clock stood still
-    if status in FINISHED or deadline is None:
-        left = 0
-    else:
-        left = max(0, int((deadline - (paused_at if status == PAUSED and paused_at else now)).total_seconds()))
-    return {"attempt_id": attempt_id, "state": status, "server_time": _iso(now), "deadline": _iso(shown),
-            "remaining_seconds": left, "answered": answered, "total": total}
+    row = SimpleNamespace(id=attempt_id, status=status, deadline_at=deadline, paused_at=paused_at)
+    return clock_body(row, answered, total, now)
 
 
 class TerminalFastLane:

@@ -29,6 +29,7 @@ from app.training.views.common import (
     OFFICE,
     A,
     S,
+    apply_or_flash,
     class_or_403,
     form_errors,
     meeting_or_403,
@@ -102,15 +103,9 @@ def meeting_new(class_id: int):
     tc = class_or_403(class_id)
     form = MeetingForm()
     if form.validate_on_submit():
-        try:
-            svc.add_meeting(tc, form.day.data, form.start.data, form.end.data, float(form.hours.data),
-                            form.topic.data or "", actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("课次已添加。"), "success")
+        apply_or_flash(lambda: svc.add_meeting(tc, form.day.data, form.start.data, form.end.data,
+                                               float(form.hours.data), form.topic.data or "", actor=current_user),
+                       _("课次已添加。"))
     else:
         flash(form_errors(form), "danger")
     return redirect(url_for("training.class_detail", class_id=tc.id))
@@ -121,14 +116,8 @@ def meeting_new(class_id: int):
 def meeting_cancel(meeting_id: int):
     meeting = meeting_or_403(meeting_id)
     class_id = meeting.class_id
-    try:
-        svc.cancel_meeting(meeting, request.form.get("reason", ""), actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("课次已取消。"), "success")
+    apply_or_flash(lambda: svc.cancel_meeting(meeting, request.form.get("reason", ""), actor=current_user),
+                   _("课次已取消。"))
     return redirect(url_for("training.class_detail", class_id=class_id))
 
 
@@ -195,14 +184,8 @@ def enrolment_withdraw(enrolment_id: int):
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     if not current_user.has_role(*OFFICE) and enrolment.employer_id != current_user.employer_id:
         abort(403)
-    try:
-        svc.withdraw(enrolment, request.form.get("reason", ""), actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s 已退出本班。", name=enrolment.person.name), "success")
+    apply_or_flash(lambda: svc.withdraw(enrolment, request.form.get("reason", ""), actor=current_user),
+                   _("%(name)s 已退出本班。", name=enrolment.person.name))
     return redirect(url_for("training.class_detail", class_id=enrolment.class_id))
 
 
@@ -259,14 +242,8 @@ def class_test(class_id: int):
     enrolment = db.session.get(Enrolment, form.enrolment_id.data)
     if enrolment is None or enrolment.class_id != tc.id:
         abort(404)
-    try:
-        svc.record_test(enrolment, form.score.data, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("已登记 %(name)s 的成绩。", name=enrolment.person.name), "success")
+    apply_or_flash(lambda: svc.record_test(enrolment, form.score.data, actor=current_user),
+                   _("已登记 %(name)s 的成绩。", name=enrolment.person.name))
     return redirect(url_for("training.class_detail", class_id=tc.id))
 
 

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import Role
+from app.core.errors import DomainError
 from app.extensions import db
 from app.people.models import Person
 from app.training import classes as class_svc
@@ -89,3 +90,17 @@ def my_enrolment_or_404(enrolment_id: int) -> Enrolment:
     if enrolment.person_id != my_person().id or enrolment.state == EnrolmentState.WITHDRAWN:
         abort(404)  # a withdrawn person no longer learns (or earns hours) in the class
     return enrolment
+
+
+def apply_or_flash(action, success: str) -> bool:
+    """Run one service action of a POST view: commit and flash ``success``, or roll back and flash the
+    DomainError's message. Returns whether it went through."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
